@@ -1,0 +1,127 @@
+"""The composition root: `create_app(settings)` wires every floor together."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.di import Provide
+from litestar.exceptions import HTTPException
+from litestar.openapi import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+
+from feedback.auth.sessions import SessionPolicy
+from feedback.db import bind_engine, close_engine, make_engine, start_engine
+from feedback.logs import configure_logging
+from feedback.settings import PROJECT_ROOT, Settings
+from feedback.web.admin_users import StaffAdminController
+from feedback.web.api import SessionApiController
+from feedback.web.auth_pages import login_page, login_submit, logout
+from feedback.web.errors import http_exception_handler, internal_error_handler
+from feedback.web.health import healthz
+from feedback.web.home import home
+from feedback.web.request_log import RequestLogMiddleware
+from feedback.web.session_middleware import StaffSessionMiddleware
+
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+VENDOR_DIR = PROJECT_ROOT / "node_modules" / "htmx.org" / "dist"
+CSRF_COOKIE = "fb_csrf"
+
+
+class SetupIncomplete(RuntimeError):
+    pass
+
+
+def _jinja_environment() -> Environment:
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["datetime"] = _format_datetime
+    environment.filters["date"] = _format_date
+    return environment
+
+
+def _format_datetime(value: dt.datetime | None) -> str:
+    if value is None:
+        return "—"
+    return value.astimezone(dt.UTC).strftime("%d %b %Y, %H:%M UTC")
+
+
+def _format_date(value: dt.date | None) -> str:
+    return value.strftime("%d %b %Y") if value else "—"
+
+
+def create_app(settings: Settings) -> Litestar:
+    if not (VENDOR_DIR / "htmx.min.js").exists():
+        raise SetupIncomplete(
+            "htmx is not installed (node_modules/htmx.org is missing): run `make setup` first"
+        )
+    configure_logging(settings.log_level)
+    engine = make_engine(settings)
+    bind_engine(engine)
+    policy = SessionPolicy(
+        idle=dt.timedelta(minutes=settings.session_idle_minutes),
+        absolute=dt.timedelta(hours=settings.session_absolute_hours),
+    )
+
+    async def open_database(app: Litestar) -> None:
+        await start_engine(engine, settings)
+
+    async def close_database(app: Litestar) -> None:
+        await close_engine(engine)
+
+    app = Litestar(
+        route_handlers=[
+            healthz,
+            login_page,
+            login_submit,
+            logout,
+            home,
+            StaffAdminController,
+            SessionApiController,
+            create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
+            create_static_files_router(
+                path="/static/vendor",
+                directories=[VENDOR_DIR],
+                name="vendor",
+                include_in_schema=False,
+            ),
+        ],
+        dependencies={"settings": Provide(lambda: settings, sync_to_thread=False)},
+        middleware=[RequestLogMiddleware(), StaffSessionMiddleware(policy)],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name=CSRF_COOKIE,
+            cookie_secure=settings.secure_cookies,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+            header_name="x-csrftoken",
+        ),
+        template_config=TemplateConfig(
+            engine=JinjaTemplateEngine.from_environment(_jinja_environment())
+        ),
+        openapi_config=OpenAPIConfig(
+            title="Patient feedback loop API", version="1", path="/schema"
+        ),
+        exception_handlers={
+            HTTPException: http_exception_handler,
+            Exception: internal_error_handler,
+        },
+        on_startup=[open_database],
+        on_shutdown=[close_database],
+        logging_config=None,
+        debug=False,
+    )
+    app.state.engine = engine
+    app.state.settings = settings
+    return app

@@ -1,0 +1,162 @@
+"""The `feedback` command."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import click
+
+from feedback.settings import Settings, SettingsError, load_settings
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        click.echo(f"Configuration error: {exc}", err=True)
+        sys.exit(2)
+
+
+def _run_with_database(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
+    """Run `work` with the engine bound and opened, and closed afterwards."""
+    from feedback.db import bind_engine, close_engine, make_engine, start_engine
+
+    async def runner() -> T:
+        engine = make_engine(settings)
+        bind_engine(engine)
+        await start_engine(engine, settings)
+        try:
+            return await work()
+        finally:
+            await close_engine(engine)
+
+    try:
+        return asyncio.run(runner())
+    except OSError as exc:
+        click.echo(f"Cannot reach the database: {exc.strerror or exc}", err=True)
+        sys.exit(3)
+
+
+@click.group()
+def main() -> None:
+    """Closed-loop patient feedback tracker."""
+
+
+@main.command()
+def migrate() -> None:
+    """Apply every pending database migration."""
+    from feedback.db import run_migrations
+
+    _run_with_database(_settings(), run_migrations)
+    click.echo("Database is up to date.")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+def serve(host: str, port: int, workers: int) -> None:
+    """Run the web service."""
+    settings = _settings()
+    from feedback.db import pending_migrations
+
+    pending = _run_with_database(settings, pending_migrations)
+    if pending:
+        click.echo(
+            f"The database has {pending} pending migration(s): run `feedback migrate` first.",
+            err=True,
+        )
+        sys.exit(4)
+    _serve(settings, host, port, workers)
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
+    import uvicorn
+
+    from feedback.app import SetupIncomplete, create_app
+
+    try:
+        if workers == 1:
+            uvicorn.run(
+                create_app(settings), host=host, port=port, access_log=False, log_config=None
+            )
+        else:
+            # Each worker process reads the same environment and builds its own app.
+            uvicorn.run(
+                "feedback.asgi:app",
+                host=host,
+                port=port,
+                workers=workers,
+                access_log=False,
+                log_config=None,
+            )
+    except SetupIncomplete as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(5)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--no-serve", is_flag=True, help="Seed and print the sign-ins, but do not serve.")
+def demo(host: str, port: int, no_serve: bool) -> None:
+    """Create a demo hospital (if the database is empty) and serve it."""
+    settings = _settings()
+    if settings.environment == "production":
+        click.echo("Refusing to load demo data into a production environment.", err=True)
+        sys.exit(2)
+    from feedback.db import run_migrations
+    from feedback.demo import issue_demo_credentials, seed_demo
+
+    async def prepare() -> list[tuple[str, str, str]]:
+        await run_migrations()
+        created = await seed_demo()
+        if created:
+            click.echo(f"Demo hospital created: {created}.")
+        return await issue_demo_credentials()
+
+    credentials = _run_with_database(settings, prepare)
+    click.echo("\nDemo sign-ins (new passwords are issued at every start; shown only now):")
+    for role, email, password in credentials:
+        click.echo(f"  {role:<10} {email:<40} {password}")
+    url = f"http://{host}:{port}/login"
+    click.echo(f"\nOpen {url}\n")
+    if not no_serve:
+        _serve(settings, host, port)
+
+
+@main.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option("--role", type=click.Choice(["admin", "executive", "lead", "staff"]), required=True)
+@click.option("--department", default=None, help="Department name (leads and staff).")
+def create_user(email: str, display_name: str, role: str, department: str | None) -> None:
+    """Create a staff account. The password is asked for, never taken as a flag."""
+    settings = _settings()
+    password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    from feedback.services.staff import FieldErrors, NewStaff, create_staff
+    from surveys.tables import Department
+
+    async def work() -> int:
+        department_id = None
+        if department:
+            row = (
+                await Department.select(Department.id).where(Department.name == department).first()
+            )
+            if row is None:
+                raise FieldErrors({"department": f"No department is named {department!r}."})
+            department_id = row["id"]
+        return await create_staff(NewStaff(email, display_name, role, department_id, password))
+
+    try:
+        user_id = _run_with_database(settings, work)
+    except FieldErrors as exc:
+        for field, message in exc.errors.items():
+            click.echo(f"{field}: {message}", err=True)
+        sys.exit(1)
+    click.echo(f"Created account #{user_id} ({role}).")

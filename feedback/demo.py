@@ -1,0 +1,244 @@
+"""A believable demo hospital: synthetic people only (example.org addresses, 555 numbers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import secrets
+import unicodedata
+
+from feedback.auth.passwords import hash_password
+from feedback.auth.sessions import end_all_sessions_of
+from feedback.tables import StaffUser
+from surveys.tables import Department, Location, Patient, Visit
+
+DEMO_EMAIL_DOMAIN = "demo.example.org"
+# No 0/O, 1/l/I: the passwords are read off a terminal and typed.
+PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # noqa: S105 - an alphabet
+
+LOCATIONS = (
+    ("Riverside General Hospital", "riverside", "100 River Road", "America/New_York"),
+    ("Northgate Community Clinic", "northgate", "12 Northgate Avenue", "America/New_York"),
+    ("Eastside Urgent Care", "eastside", "450 East Market Street", "America/New_York"),
+)
+
+# (name, slug, description, lead's name). The first group are clinical departments visits
+# belong to; the rest are the service departments that routing sends themes to (DESIGN.md §5).
+DEPARTMENTS = (
+    ("Emergency Department", "emergency", "24/7 emergency care", "Dr. Maya Okafor"),
+    ("Cardiology", "cardiology", "Heart and vascular clinic", "Dr. Samuel Reyes"),
+    ("Orthopedics", "orthopedics", "Bones, joints and sports medicine", "Dr. Hannah Lindqvist"),
+    ("Maternity", "maternity", "Labour, delivery and postnatal care", "Grace Mensah, RN"),
+    ("Pediatrics", "pediatrics", "Children's clinic and ward", "Dr. Arjun Patel"),
+    ("Primary Care", "primary-care", "Family medicine clinics", "Dr. Laura Chen"),
+    ("Radiology", "radiology", "Imaging and diagnostics", "Tomás Alvarez"),
+    (
+        "Patient Financial Services",
+        "billing",
+        "Bills, insurance and payment plans",
+        "Denise Walker",
+    ),
+    ("Patient Access", "patient-access", "Scheduling, registration and referrals", "Omar Haddad"),
+    (
+        "Facilities & Environmental Services",
+        "facilities",
+        "Buildings, cleaning, parking, food",
+        "Rita Kowalski",
+    ),
+    ("Digital Health / IT", "digital", "Patient portal, app and telehealth", "Ben Achterberg"),
+    ("Privacy & Compliance", "privacy", "Confidentiality and records", "Ingrid Solberg"),
+    (
+        "Quality & Patient Safety",
+        "quality",
+        "Safety events and clinical quality",
+        "Dr. Felix Adeyemi",
+    ),
+    (
+        "Patient Experience Office",
+        "patient-experience",
+        "Surveys and the feedback loop",
+        "Nora Castillo",
+    ),
+)
+
+CLINICAL = {
+    "emergency": ("emergency", ("riverside", "eastside")),
+    "cardiology": ("clinic", ("riverside", "northgate")),
+    "orthopedics": ("clinic", ("riverside", "northgate")),
+    "maternity": ("inpatient", ("riverside",)),
+    "pediatrics": ("clinic", ("riverside", "northgate")),
+    "primary-care": ("clinic", ("northgate", "eastside")),
+    "radiology": ("outpatient", ("riverside", "northgate")),
+}
+
+PROVIDERS = (
+    "Dr. Amara Nwosu",
+    "Dr. Kenji Watanabe",
+    "Dr. Sofia Marquez",
+    "Dr. Daniel Brooks",
+    "Dr. Priya Raman",
+    "Dr. Elena Petrova",
+    "Dr. Marcus Hale",
+    "Dr. Fatima Zahra",
+)
+GIVEN = (
+    "James",
+    "Maria",
+    "Robert",
+    "Linda",
+    "Michael",
+    "Aisha",
+    "David",
+    "Mei",
+    "Carlos",
+    "Sarah",
+    "Ahmed",
+    "Emily",
+    "José",
+    "Olivia",
+    "Wei",
+    "Fatou",
+    "Liam",
+    "Sofía",
+    "Noah",
+    "Hannah",
+)
+FAMILY = (
+    "Johnson",
+    "Garcia",
+    "Nguyen",
+    "Smith",
+    "Okoye",
+    "Kim",
+    "Rodriguez",
+    "Brown",
+    "Haddad",
+    "Martinez",
+    "Chen",
+    "Wilson",
+    "Diallo",
+    "Lopez",
+    "Patel",
+    "Novak",
+    "Silva",
+    "Cohen",
+)
+
+STAFF = (
+    ("admin", "Nora Castillo", "patient-experience"),
+    ("executive", "Dr. Helen Marsh (Chief Executive)", None),
+    ("executive", "Paul Osei (Chief Nursing Officer)", None),
+    ("staff", "Jamie Fraser", "emergency"),
+    ("staff", "Lena Hoffmann", "billing"),
+)
+
+
+def _demo_email(name: str, role: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    local = "".join(ch for ch in ascii_name.lower().split("(")[0] if ch.isalnum() or ch == " ")
+    local = ".".join(part for part in local.split() if part not in ("dr", "rn"))
+    return f"{local}@{DEMO_EMAIL_DOMAIN}" if role != "admin" else f"admin@{DEMO_EMAIL_DOMAIN}"
+
+
+async def seed_demo(seed: int = 7, patients: int = 300, visits: int = 420) -> str | None:
+    """Create the demo organisation unless the database already has one. Returns a summary."""
+    if await Location.count() > 0:
+        return None
+    rng = random.Random(seed)
+    async with Location._meta.db.transaction():
+        location_ids = {}
+        for name, slug, address, timezone in LOCATIONS:
+            row = await Location.insert(
+                Location(name=name, slug=slug, address=address, timezone=timezone)
+            ).returning(Location.id)
+            location_ids[slug] = row[0]["id"]
+        department_ids = {}
+        for name, slug, description, _lead in DEPARTMENTS:
+            row = await Department.insert(
+                Department(name=name, slug=slug, description=description)
+            ).returning(Department.id)
+            department_ids[slug] = row[0]["id"]
+        # Demo accounts get an unusable password until issue_demo_credentials() sets one.
+        placeholder = hash_password(secrets.token_urlsafe(32))
+        accounts = [
+            StaffUser(
+                email=_demo_email(lead, "lead"),
+                display_name=lead,
+                password_hash=placeholder,
+                role="lead",
+                department=department_ids[slug],
+            )
+            for _name, slug, _description, lead in DEPARTMENTS
+            if slug != "patient-experience"
+        ]
+        accounts += [
+            StaffUser(
+                email=_demo_email(name, role),
+                display_name=name,
+                password_hash=placeholder,
+                role=role,
+                department=department_ids[slug] if slug else None,
+            )
+            for role, name, slug in STAFF
+        ]
+        await StaffUser.insert(*accounts)
+
+        patient_rows = [
+            Patient(
+                given_name=rng.choice(GIVEN),
+                family_name=rng.choice(FAMILY),
+                email=f"patient{number:04d}@example.org",
+                phone=f"+1-555-01{number % 100:02d}",
+                mrn=f"DEMO-{100000 + number}",
+                preferred_language="es" if rng.random() < 0.2 else "en",
+            )
+            for number in range(patients)
+        ]
+        patient_ids = [
+            row["id"] for row in await Patient.insert(*patient_rows).returning(Patient.id)
+        ]
+        today = dt.date.today()
+        visit_rows = []
+        for number in range(visits):
+            slug = rng.choice(list(CLINICAL))
+            visit_type, sites = CLINICAL[slug]
+            visit_rows.append(
+                Visit(
+                    patient=rng.choice(patient_ids),
+                    location=location_ids[rng.choice(sites)],
+                    department=department_ids[slug],
+                    provider_name=rng.choice(PROVIDERS),
+                    visit_date=today - dt.timedelta(days=rng.randint(0, 120)),
+                    visit_type=visit_type,
+                    external_id=f"DEMO-ENC-{number:05d}",
+                )
+            )
+        await Visit.insert(*visit_rows)
+    return (
+        f"{len(LOCATIONS)} locations, {len(DEPARTMENTS)} departments, {len(accounts)} staff, "
+        f"{patients} patients, {visits} visits"
+    )
+
+
+async def issue_demo_credentials() -> list[tuple[str, str, str]]:
+    """Give every demo account a fresh random password and return them to be shown once.
+
+    Earlier sessions of those accounts end: the old passwords are gone.
+    """
+    rows = (
+        await StaffUser.select(StaffUser.id, StaffUser.email, StaffUser.role)
+        .where(StaffUser.email.like(f"%@{DEMO_EMAIL_DOMAIN}"))
+        .order_by(StaffUser.role)
+        .order_by(StaffUser.email)
+    )
+    credentials = []
+    for row in rows:
+        password = "-".join(
+            "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(5)) for _ in range(4)
+        )
+        await StaffUser.update({StaffUser.password_hash: hash_password(password)}).where(
+            StaffUser.id == row["id"]
+        )
+        await end_all_sessions_of(row["id"])
+        credentials.append((row["role"], row["email"], password))
+    return credentials

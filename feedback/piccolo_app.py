@@ -1,0 +1,33 @@
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from feedback.tables import (
+    AuditEvent,
+    FeedbackItem,
+    Improvement,
+    ImprovementTicket,
+    StaffSession,
+    StaffUser,
+    Ticket,
+    TicketEvent,
+    TicketFeedback,
+)
+
+APP_CONFIG = AppConfig(
+    app_name="feedback",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=[
+        StaffUser,
+        StaffSession,
+        FeedbackItem,
+        Ticket,
+        TicketFeedback,
+        TicketEvent,
+        Improvement,
+        ImprovementTicket,
+        AuditEvent,
+    ],
+    migration_dependencies=["surveys.piccolo_app"],
+    commands=[],
+)

@@ -1,0 +1,1 @@
+"""Services own the rules and are the only writers of tables."""

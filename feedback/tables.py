@@ -1,0 +1,134 @@
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    Date,
+    DoublePrecision,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from surveys.tables import Department, Location, Patient, Visit
+
+
+class StaffUser(Table, tablename="staff_user"):
+    email = Varchar(length=254, unique=True)
+    display_name = Varchar(length=200)
+    password_hash = Text()
+    role = Varchar(length=20, index=True)
+    department = ForeignKey(references=Department, null=True, on_delete=OnDelete.restrict)
+    is_active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_login_at = Timestamptz(null=True, default=None)
+
+
+class StaffSession(Table, tablename="staff_session"):
+    """A server-side session; the cookie holds a random token, the table only its SHA-256."""
+
+    token_hash = Varchar(length=64, unique=True)
+    user = ForeignKey(references=StaffUser, on_delete=OnDelete.cascade, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_seen_at = Timestamptz(default=TimestamptzNow())
+    flash = JSON(default="[]")
+
+
+class FeedbackItem(Table, tablename="feedback_item"):
+    """The unit of the loop, whatever its source, with its analysis."""
+
+    source = Varchar(length=20, index=True)
+    text = Text(default="")
+    rating = Integer(null=True, default=None)
+    rating_scale = Integer(null=True, default=None)
+    location = ForeignKey(references=Location, null=True, on_delete=OnDelete.restrict, index=True)
+    department = ForeignKey(
+        references=Department, null=True, on_delete=OnDelete.restrict, index=True
+    )
+    visit = ForeignKey(references=Visit, null=True, on_delete=OnDelete.set_null)
+    patient = ForeignKey(references=Patient, null=True, on_delete=OnDelete.set_null)
+    received_at = Timestamptz(default=TimestamptzNow(), index=True)
+    language = Varchar(length=8, default="und")
+    sentiment = Varchar(length=10, default="neutral", index=True)
+    polarity = DoublePrecision(default=0.0)
+    themes = JSON(default="[]")
+    urgent = Boolean(default=False, index=True)
+    urgent_reasons = JSON(default="[]")
+    explanation = JSON(default="[]")
+    analyzer_version = Varchar(length=40, default="", index=True)
+    analyzed_at = Timestamptz(null=True, default=None)
+
+
+class Ticket(Table, tablename="ticket"):
+    title = Varchar(length=200)
+    department = ForeignKey(references=Department, on_delete=OnDelete.restrict, index=True)
+    owner = ForeignKey(references=StaffUser, null=True, on_delete=OnDelete.set_null, index=True)
+    priority = Varchar(length=10, default="normal", index=True)
+    status = Varchar(length=20, default="new", index=True)
+    acknowledge_due_at = Timestamptz(null=True, default=None)
+    resolve_due_at = Timestamptz(null=True, default=None, index=True)
+    acknowledged_at = Timestamptz(null=True, default=None)
+    resolved_at = Timestamptz(null=True, default=None)
+    closed_at = Timestamptz(null=True, default=None)
+    resolution = Varchar(length=20, default="")
+    resolution_note = Text(default="")
+    routing_rule = Varchar(length=200, default="")
+    routing_reason = Text(default="")
+    tags = JSON(default="[]")
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class TicketFeedback(Table, tablename="ticket_feedback"):
+    """Links feedback to tickets: a ticket gathers many items; a comment with several negative
+    themes can open tickets in several departments."""
+
+    ticket = ForeignKey(references=Ticket, on_delete=OnDelete.cascade, index=True)
+    feedback_item = ForeignKey(references=FeedbackItem, on_delete=OnDelete.cascade, index=True)
+    linked_at = Timestamptz(default=TimestamptzNow())
+
+
+class TicketEvent(Table, tablename="ticket_event"):
+    ticket = ForeignKey(references=Ticket, on_delete=OnDelete.cascade, index=True)
+    actor = ForeignKey(references=StaffUser, null=True, on_delete=OnDelete.set_null)
+    kind = Varchar(length=40)
+    detail = JSON(default="{}")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Improvement(Table, tablename="improvement"):
+    """A change made because of feedback, written for patients ("you said, we did")."""
+
+    title = Varchar(length=200)
+    body = Text()
+    department = ForeignKey(references=Department, on_delete=OnDelete.restrict, index=True)
+    location = ForeignKey(references=Location, null=True, on_delete=OnDelete.restrict)
+    change_date = Date()
+    status = Varchar(length=20, default="draft", index=True)
+    published_at = Timestamptz(null=True, default=None)
+    created_by = ForeignKey(references=StaffUser, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ImprovementTicket(Table, tablename="improvement_ticket"):
+    improvement = ForeignKey(references=Improvement, on_delete=OnDelete.cascade, index=True)
+    ticket = ForeignKey(references=Ticket, on_delete=OnDelete.cascade, index=True)
+
+
+class AuditEvent(Table, tablename="audit_event"):
+    """Append-only record of who did what to which object, from where. Never PHI values.
+
+    The actor is kept as plain values, not a foreign key, so the record outlives the account.
+    """
+
+    actor_id = Integer(null=True, default=None, index=True)
+    actor_label = Varchar(length=254, default="")
+    action = Varchar(length=60, index=True)
+    object_type = Varchar(length=60, default="")
+    object_id = Varchar(length=64, default="")
+    client_address = Varchar(length=64, default="")
+    detail = JSON(default="{}")
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)

@@ -1,0 +1,1 @@
+"""Web controllers: parse input, call a service, render. No rules live here."""

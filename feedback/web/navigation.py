@@ -1,0 +1,26 @@
+"""Navigation per role: only sections that exist and that the role may open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from feedback.auth.roles import Role
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    path: str
+    roles: frozenset[Role]
+
+
+ALL_ROLES = frozenset(Role)
+
+NAV_LINKS: tuple[NavLink, ...] = (
+    NavLink("Overview", "/", ALL_ROLES),
+    NavLink("Users", "/admin/users", frozenset({Role.ADMIN})),
+)
+
+
+def navigation_for(role: Role) -> list[NavLink]:
+    return [link for link in NAV_LINKS if role in link.roles]

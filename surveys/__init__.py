@@ -1,0 +1,1 @@
+"""Middle floor: the patients' side (who we ask, what we ask, their answers)."""
