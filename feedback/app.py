@@ -8,10 +8,9 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
-from litestar.contrib.jinja import JinjaTemplateEngine
-from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
@@ -97,7 +96,6 @@ def create_app(settings: Settings) -> Litestar:
                 include_in_schema=False,
             ),
         ],
-        dependencies={"settings": Provide(lambda: settings, sync_to_thread=False)},
         middleware=[RequestLogMiddleware(), StaffSessionMiddleware(policy)],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

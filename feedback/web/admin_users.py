@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath
 from litestar.response import Redirect
 
 from feedback.auth.roles import Role
@@ -86,7 +87,7 @@ class StaffAdminController(Controller):
         return Redirect("/admin/users", status_code=303)
 
     @post("/{user_id:int}/active")
-    async def toggle_active(self, request: Request, user_id: int) -> Response:
+    async def toggle_active(self, request: Request, user_id: FromPath[int]) -> Response:
         form = await request.form()
         active = str(form.get("active", "")) == "true"
         actor = request.scope["user"]

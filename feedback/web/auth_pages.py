@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Request, Response, get, post
+from litestar.params import FromQuery
 from litestar.response import Redirect
 
 from feedback.auth.sessions import end_session, start_session
@@ -28,7 +29,7 @@ def safe_next(target: str | None) -> str:
 
 @get("/login", include_in_schema=False, name="login")
 async def login_page(
-    request: Request, next: str | None = None, reason: str | None = None
+    request: Request, next: FromQuery[str | None] = None, reason: FromQuery[str | None] = None
 ) -> Response:
     if request.scope.get("user") is not None:
         return Redirect(safe_next(next), status_code=303)
@@ -43,7 +44,8 @@ async def login_page(
 
 
 @post("/login", include_in_schema=False)
-async def login_submit(request: Request, settings: Settings) -> Response:
+async def login_submit(request: Request) -> Response:
+    settings: Settings = request.app.state.settings
     form = await request.form()
     email = str(form.get("email", "")).strip()
     password = str(form.get("password", ""))

@@ -1,0 +1,172 @@
+"""Shared fixtures: every database test runs on SQLite and on PostgreSQL.
+
+SQLite: a fresh file per test, copied from a migrated template. PostgreSQL: one fresh database
+per test run (created here, dropped at the end), emptied before each test. In CI (CI=true) an
+unreachable PostgreSQL fails the run; elsewhere its half is skipped with a message saying so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import secrets
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+
+from feedback.app import create_app
+from feedback.db import bind_engine, close_engine, make_engine, run_migrations, start_engine
+from feedback.settings import Settings, load_settings
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+TEST_SECRET_KEY = "test-secret-key-" + "x" * 40
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def make_settings(database_url: str, **overrides: str) -> Settings:
+    environ = {
+        "ENVIRONMENT": "test",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": TEST_SECRET_KEY,
+        "BASE_URL": "http://127.0.0.1:8000",
+        "LOG_LEVEL": "WARNING",
+        **overrides,
+    }
+    return load_settings(environ)
+
+
+async def _migrate(database_url: str) -> None:
+    settings = make_settings(database_url)
+    engine = make_engine(settings)
+    bind_engine(engine)
+    await start_engine(engine, settings)
+    try:
+        await run_migrations()
+    finally:
+        await close_engine(engine)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    asyncio.run(_migrate(f"sqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    name = f"feedback_test_{os.getpid()}_{secrets.token_hex(3)}"
+
+    async def admin(sql: str) -> None:
+        connection = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    try:
+        asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    except (OSError, asyncpg.PostgresError) as exc:
+        message = f"PostgreSQL at {POSTGRES_ADMIN_URL} is not reachable ({exc})"
+        if IN_CI:
+            pytest.fail(f"{message}; CI requires the PostgreSQL half of the suite", pytrace=False)
+        pytest.skip(f"{message}: PostgreSQL tests skipped outside CI")
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    asyncio.run(_migrate(url))
+    yield url
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _empty_postgres(url: str) -> None:
+    async def run() -> None:
+        connection = await asyncpg.connect(url)
+        try:
+            tables = await connection.fetch(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'migration'"
+            )
+            names = ", ".join(f'"{row["tablename"]}"' for row in tables)
+            await connection.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        finally:
+            await connection.close()
+
+    asyncio.run(run())
+
+
+@pytest.fixture
+def sqlite_database_url(sqlite_template: Path, tmp_path: Path) -> str:
+    path = tmp_path / "feedback.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def postgres_database_url(postgres_url: str) -> str:
+    _empty_postgres(postgres_url)
+    return postgres_url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    return request.getfixturevalue(f"{request.param}_database_url")
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url)
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[object]:
+    """The engine, bound to every table, for service-level tests."""
+    engine = make_engine(settings)
+    bind_engine(engine)
+    await start_engine(engine, settings)
+    yield engine
+    await close_engine(engine)
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the whole app, run in the test's own event loop (so factories and the app
+    share one engine and one connection pool); the app's start-up binds the tables."""
+    app = create_app(settings)
+    # Litestar's lifespan() holds an anyio cancel scope that cannot span a fixture's setup and
+    # teardown tasks, so the app's start-up and shutdown hooks are called directly.
+    for hook in app.on_startup:
+        await hook(app)
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    try:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://127.0.0.1:8000"
+        ) as test_client:
+            yield test_client
+    finally:
+        for hook in app.on_shutdown:
+            await hook(app)
+
+
+CSRF_INPUT = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+async def csrf_token(client: httpx.AsyncClient, path: str = "/login") -> str:
+    """The CSRF token a page hands out (and, with it, the CSRF cookie on the client)."""
+    response = await client.get(path, follow_redirects=True)
+    match = CSRF_INPUT.search(response.text)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+async def sign_in(client: httpx.AsyncClient, email: str, password: str) -> None:
+    token = await csrf_token(client)
+    response = await client.post(
+        "/login", data={"email": email, "password": password, "_csrf_token": token}
+    )
+    assert response.status_code == 303, response.text

@@ -1,0 +1,166 @@
+"""The database layer: migrations match the tables, SQLite is durable and safe under
+concurrency, PostgreSQL's pool opens at start-up and closes at shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from piccolo.apps.migrations.commands.new import AutoMigrationManager
+from piccolo.engine.postgres import PostgresEngine
+
+from feedback.app import create_app
+from feedback.db import (
+    DurableSQLiteEngine,
+    bind_engine,
+    close_engine,
+    make_engine,
+    pending_migrations,
+    start_engine,
+)
+from feedback.piccolo_conf import APP_REGISTRY
+from surveys.tables import Department
+from tests.conftest import make_settings
+
+
+@pytest.mark.parametrize("app_name", ["integrations", "surveys", "feedback"])
+async def test_tables_do_not_drift_from_the_committed_migrations(db, app_name):
+    statements = await AutoMigrationManager(auto_input="y").get_alter_statements(
+        APP_REGISTRY.get_app_config(app_name)
+    )
+    missing = [line for group in statements for line in group.statements]
+    assert missing == [], f"tables changed without a migration in {app_name}: {missing}"
+
+
+async def test_every_migration_has_been_applied(db):
+    assert await pending_migrations() == 0
+
+
+async def test_sqlite_runs_in_wal_with_full_synchronous_and_a_busy_timeout(sqlite_database_url):
+    settings = make_settings(sqlite_database_url)
+    db = make_engine(settings)
+    assert isinstance(db, DurableSQLiteEngine)
+    await start_engine(db, settings)
+    async with db.transaction() as transaction:
+        connection = transaction.connection
+        journal = await (await connection.execute("PRAGMA journal_mode")).fetchone()
+        synchronous = await (await connection.execute("PRAGMA synchronous")).fetchone()
+        timeout = await (await connection.execute("PRAGMA busy_timeout")).fetchone()
+    assert next(iter(journal.values())) == "wal"
+    assert next(iter(synchronous.values())) == 2  # FULL
+    assert next(iter(timeout.values())) == settings.sqlite_busy_timeout_ms
+    await close_engine(db)
+
+
+async def test_concurrent_read_then_write_transactions_all_commit(db):
+    """The pattern that fails with deferred SQLite transactions ("database is locked")."""
+
+    async def read_then_write(number: int) -> None:
+        async with Department._meta.db.transaction():
+            await Department.count()
+            await asyncio.sleep(0)
+            await Department.insert(Department(name=f"D{number}", slug=f"d-{number}"))
+
+    await asyncio.gather(*(read_then_write(number) for number in range(60)))
+    assert await Department.count() == 60
+
+
+async def test_sqlite_write_transactions_are_serialised(sqlite_database_url):
+    """IMMEDIATE transactions on one writer: a read-modify-write never loses an update."""
+    settings = make_settings(sqlite_database_url)
+    engine = make_engine(settings)
+    bind_engine(engine)
+    await start_engine(engine, settings)
+    rows = await Department.insert(Department(name="Counter", slug="counter")).returning(
+        Department.id
+    )
+    department_id = rows[0]["id"]
+
+    async def bump() -> None:
+        async with engine.transaction():
+            row = (
+                await Department.select(Department.description)
+                .where(Department.id == department_id)
+                .first()
+            )
+            await asyncio.sleep(0)
+            await Department.update(
+                {Department.description: str(int(row["description"] or 0) + 1)}
+            ).where(Department.id == department_id)
+
+    await asyncio.gather(*(bump() for _ in range(60)))
+    row = (
+        await Department.select(Department.description)
+        .where(Department.id == department_id)
+        .first()
+    )
+    await close_engine(engine)
+    assert row["description"] == "60"
+
+
+def test_two_processes_writing_one_sqlite_file_do_not_lock_each_other_out(
+    sqlite_database_url, tmp_path
+):
+    database_url = sqlite_database_url
+    script = tmp_path / "writer.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import asyncio, sys
+            from feedback.db import bind_engine, close_engine, make_engine, start_engine
+            from feedback.settings import load_settings
+            from surveys.tables import Location
+
+            async def main(tag):
+                settings = load_settings({{"DATABASE_URL": {database_url!r}}})
+                engine = make_engine(settings)
+                bind_engine(engine)
+                await start_engine(engine, settings)
+                for number in range(150):
+                    async with engine.transaction():
+                        await Location.count()
+                        await Location.insert(Location(name=tag, slug=f"{{tag}}-{{number}}"))
+                await close_engine(engine)
+
+            asyncio.run(main(sys.argv[1]))
+            """
+        )
+    )
+    processes = [
+        subprocess.Popen([sys.executable, str(script), tag], stderr=subprocess.PIPE, text=True)
+        for tag in ("a", "b")
+    ]
+    errors = [process.communicate(timeout=120)[1] for process in processes]
+    assert [process.returncode for process in processes] == [0, 0], errors
+
+    async def count() -> int:
+        settings = make_settings(database_url)
+        app = create_app(settings)
+        for hook in app.on_startup:
+            await hook(app)
+        try:
+            from surveys.tables import Location
+
+            return await Location.count()
+        finally:
+            for hook in app.on_shutdown:
+                await hook(app)
+
+    assert asyncio.run(count()) == 300
+
+
+async def test_postgres_pool_opens_at_start_up_and_closes_at_shutdown(postgres_database_url):
+    app = create_app(make_settings(postgres_database_url))
+    engine = app.state.engine
+    assert isinstance(engine, PostgresEngine)
+    assert engine.pool is None
+    for hook in app.on_startup:
+        await hook(app)
+    assert engine.pool is not None
+    assert await Department.count() == 0
+    for hook in app.on_shutdown:
+        await hook(app)
+    assert engine.pool is None
