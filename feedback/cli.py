@@ -130,6 +130,20 @@ def demo(host: str, port: int, no_serve: bool) -> None:
         _serve(settings, host, port)
 
 
+@main.command()
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10000))
+def rescore(batch_size: int) -> None:
+    """Re-analyse stored feedback scored by an older analyzer (resumable, in batches)."""
+    from feedback.analysis import ANALYZER_VERSION
+    from feedback.services.feedback_items import rescore as rescore_items
+
+    progress = _run_with_database(_settings(), lambda: rescore_items(batch_size=batch_size))
+    click.echo(
+        f"Re-analysed {progress.rescored} item(s) with {ANALYZER_VERSION}; "
+        f"{progress.remaining} left."
+    )
+
+
 @main.command("create-user")
 @click.option("--email", required=True)
 @click.option("--name", "display_name", required=True)
@@ -160,3 +174,13 @@ def create_user(email: str, display_name: str, role: str, department: str | None
             click.echo(f"{field}: {message}", err=True)
         sys.exit(1)
     click.echo(f"Created account #{user_id} ({role}).")
+
+
+def _register_analysis_commands() -> None:
+    from feedback.analysis.cli import analyze_command, evaluate_command
+
+    main.add_command(analyze_command)
+    main.add_command(evaluate_command)
+
+
+_register_analysis_commands()

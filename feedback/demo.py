@@ -9,7 +9,8 @@ import unicodedata
 
 from feedback.auth.passwords import hash_password
 from feedback.auth.sessions import end_all_sessions_of
-from feedback.tables import StaffUser
+from feedback.services.feedback_items import NewFeedback, build_item
+from feedback.tables import FeedbackItem, StaffUser
 from surveys.tables import Department, Location, Patient, Visit
 
 DEMO_EMAIL_DOMAIN = "demo.example.org"
@@ -124,6 +125,47 @@ FAMILY = (
     "Cohen",
 )
 
+# Comments written for the demo (not taken from any training or evaluation set), each with the
+# survey question it answers; the analysis engine scores them like any real comment.
+IMPROVE = "What could we improve?"
+WENT_WELL = "What went well?"
+DEMO_COMMENTS = (
+    (WENT_WELL, "The nurse explained every step of the procedure and checked on me often."),
+    (WENT_WELL, "Dr. Nwosu listened carefully and never made me feel rushed."),
+    (WENT_WELL, "Quick check-in, clean waiting room, and I was seen on time."),
+    (WENT_WELL, "The physiotherapy team was patient and encouraging with my mother."),
+    (WENT_WELL, "Everyone was kind. The discharge nurse wrote everything down for us."),
+    (WENT_WELL, "Spotless rooms and the food was better than expected."),
+    (IMPROVE, "Nothing, it was a great experience."),
+    (
+        "What could we improve?",
+        "I waited almost two hours past my appointment time with no update.",
+    ),
+    (IMPROVE, "Parking was full and the signs to the clinic were confusing."),
+    (IMPROVE, "I got a bill for a service my insurance was told was covered."),
+    (IMPROVE, "Nobody called me back with my test results after a week."),
+    (IMPROVE, "The patient portal kept logging me out before I could book."),
+    (IMPROVE, "The receptionist was dismissive when I asked about the delay."),
+    (IMPROVE, "On hold for 40 minutes trying to reschedule my appointment."),
+    (IMPROVE, "Great doctor, but the billing office never answers the phone."),
+    (IMPROVE, "The room was noisy all night and nobody could tell us why."),
+    (
+        "What could we improve?",
+        "Discharge instructions were rushed and I did not understand my new medicines.",
+    ),
+    (
+        "What could we improve?",
+        "My father was given the wrong medication dose and nobody noticed until he felt ill.",
+    ),
+    (
+        "What could we improve?",
+        "Staff discussed my diagnosis loudly at the front desk where everyone could hear.",
+    ),
+    (IMPROVE, "More evening appointments would help people who work."),
+    ("Anything else?", "La enfermera fue muy amable, pero esperamos tres horas."),
+    ("Anything else?", "Todo excelente, gracias al equipo de pediatría."),
+)
+
 STAFF = (
     ("admin", "Nora Castillo", "patient-experience"),
     ("executive", "Dr. Helen Marsh (Chief Executive)", None),
@@ -213,10 +255,34 @@ async def seed_demo(seed: int = 7, patients: int = 300, visits: int = 420) -> st
                     external_id=f"DEMO-ENC-{number:05d}",
                 )
             )
-        await Visit.insert(*visit_rows)
+        visit_ids = [row["id"] for row in await Visit.insert(*visit_rows).returning(Visit.id)]
+        feedback_rows = []
+        answered = rng.sample(list(zip(visit_ids, visit_rows, strict=True)), k=180)
+        for visit, visit_row in answered:
+            question, text = rng.choice(DEMO_COMMENTS)
+            received = dt.datetime.combine(
+                today - dt.timedelta(days=rng.randint(0, 90)), dt.time(12), tzinfo=dt.UTC
+            )
+            feedback_rows.append(
+                build_item(
+                    NewFeedback(
+                        source="survey",
+                        text=text,
+                        question=question,
+                        rating=rng.randint(0, 10),
+                        rating_scale=10,
+                        location_id=visit_row.location,
+                        department_id=visit_row.department,
+                        visit_id=visit,
+                        patient_id=visit_row.patient,
+                        received_at=received,
+                    )
+                )
+            )
+        await FeedbackItem.insert(*feedback_rows)
     return (
         f"{len(LOCATIONS)} locations, {len(DEPARTMENTS)} departments, {len(accounts)} staff, "
-        f"{patients} patients, {visits} visits"
+        f"{patients} patients, {visits} visits, {len(feedback_rows)} pieces of survey feedback"
     )
 
 
