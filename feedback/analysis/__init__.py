@@ -1,0 +1,10 @@
+"""Patient-comment analysis: sentiment, themes, urgency and language, explained and versioned.
+
+Pure: no web, no database, no I/O at call time. TextBlob's lexicon is the foundation; the
+healthcare rules on top of it live in the modules of this package.
+"""
+
+from feedback.analysis.engine import ANALYZER_VERSION, Analysis, ThemeResult, analyze
+from feedback.analysis.themes import THEMES
+
+__all__ = ["ANALYZER_VERSION", "THEMES", "Analysis", "ThemeResult", "analyze"]

@@ -1,0 +1,236 @@
+"""analyze(): the pipeline that turns one comment (and its survey question) into an Analysis."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from feedback.analysis.fastre import Starts
+from feedback.analysis.language import detect, foreign_polarity
+from feedback.analysis.sentiment import ClauseScore, score
+from feedback.analysis.text import prepare
+from feedback.analysis.themes import THEMES, find_themes
+from feedback.analysis.urgency import detect_urgent
+
+ANALYZER_VERSION = "heuristic-2.2"
+# A clause at least this clear counts as an evaluation, so topic nouns in it mark themes.
+EVALUATIVE = 0.1
+
+# Answers that say nothing at all ("N/A", "-", "no comment").
+_NON_ANSWER = re.compile(
+    r"^\s*(?:n/?a|na|nil|none|-+|\.+|\?+|x|no comments?|not applicable|nothing to (?:add|say|"
+    r"report)|no|nope|nothing|nothing really|not really|no thanks|none at all|nothing at all|"
+    r"can'?t think of anything|cannot think of anything|not that i can think of|"
+    r"i don'?t think so|nothing comes to mind|n\.a\.)\s*[.!]*\s*$",
+    re.I,
+)
+# Openings that answer "what could we improve?" with "nothing".
+_NOTHING_TO_IMPROVE = re.compile(
+    r"^\s*(?:nothing|none|no|nope|not a thing|can'?t think|cannot think|couldn'?t think|"
+    r"i can'?t think|i cannot think|i don'?t think|i do not think|not really|nothing really|"
+    r"not for me|no improvements?|all good|everything was|it was all|keep doing|"
+    r"carry on|can'?t fault|couldn'?t fault|cannot fault|no complaints?|faultless|"
+    r"there is nothing|there was nothing|there'?s nothing|absolutely nothing|not a (?:single )?"
+    r"thing|definitely not|certainly not|not at all|you couldn'?t|you could not|"
+    r"couldn'?t (?:ask|wish)|could not (?:ask|wish)|can'?t (?:ask|wish)|it was (?:all )?"
+    r"(?:great|perfect|excellent|fine|good)|everyone was|all (?:fine|perfect|great|excellent)|"
+    r"perfect|excellent|brilliant|fantastic|happy with|very happy|satisfied|n/?a\b|"
+    r"(?:honestly|really|genuinely|absolutely|literally|just) nothing|couldn'?t (?:have|do|be)|"
+    r"could not (?:have|do|be)|keep up|keep it up|just (?:continue|keep)|continue)\b",
+    re.I,
+)
+# An answer to "what could we improve?" that asks for something: a modal, a comparative, an
+# imperative opening ("Make the wait shorter", "Clean the showers"). Praise around it is the
+# polite frame of a criticism ("Great staff, more nurses at night would be better").
+_ASKS = re.compile(
+    r"\b(?:could|would|should|shouldn'?t|need(?:s|ed)?|needing|more(?! than)|less|fewer|better|"
+    r"improve\w*|wish|if only|not enough|lack\w*|too(?! much trouble)|instead|rather|please|"
+    r"maybe|perhaps|"
+    r"sometimes|at times|occasionally|a bit|a little|bit more|only (?:thing|issue|problem|"
+    r"complaint|criticism|negative)|shame|unfortunately|except|apart from|other than|"
+    r"although|though|(?<!nothing )(?<!anything )(?<!all )but|however|struggl\w+|difficult|"
+    r"hard to|waiting|wait)\b"
+    r"|^\s*(?:make|keep|clean|have|provide|give|get|stop|allow|let|ensure|put|try|listen|be|"
+    r"employ|hire|recruit|increase|reduce|offer|update|change|check|bring|add|fix|turn|speed|"
+    r"tell|inform|explain|communicate|answer|respond|train|pay|open|reply|include|introduce|"
+    r"avoid|consider|look|find|use|don'?t|do not|more|less|fewer|better|faster|quicker|"
+    r"shorter|longer|bigger|cleaner|quieter|warmer|cooler|lower|higher)\b",
+    re.I,
+)
+_SUGGESTION = re.compile(
+    r"\b(?:could (?:be|have been|do with) (?:\w+ )?(?:more|better|improved|quicker|faster|"
+    r"less)|would (?:be|have been) (?:\w+ )?(?:better|nice|nicer|helpful|useful|good|great|"
+    r"appreciated)|should (?:be|have)|needs? (?:to|more|improving)|wish (?:it|there|they|i)|"
+    r"shame (?:it|that|the)|if only|only (?:thing|issue|problem|complaint|criticism)|"
+    r"could benefit|would (?:really )?help|would rather|everything else|otherwise)\b",
+    re.I,
+)
+_NO_ASK = re.compile(
+    r"\b(?:couldn'?t|could not|can'?t|cannot|wouldn'?t|would not|nothing|not|don'?t think|"
+    r"do not think)\b[^.!?]{0,30}"
+    r"\b(?:better|improve\w*|more|fault|wish|ask)\b",
+    re.I,
+)
+_IMPROVE_Q = re.compile(r"improv|better|change|differently|wrong|suggest|dislike|least|"
+                        r"problem|could we|should we|mejorar", re.I)
+_PRAISE_Q = re.compile(r"\b(?:good|well|like|liked|best|enjoy|positive|great|happy)\b|"
+                       r"bien|bueno", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeResult:
+    theme: str
+    sentiment: str
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    sentiment: str
+    polarity: float
+    language: str
+    themes: tuple[ThemeResult, ...]
+    urgent: bool
+    urgent_reasons: tuple[str, ...]
+    analyzer: str
+    explanation: tuple[str, ...]
+
+    def to_contract(self, id: str | None) -> dict[str, Any]:
+        """The DESIGN §4 JSON object, keys in contract order, explanation last."""
+        return {
+            "id": id,
+            "sentiment": self.sentiment,
+            "polarity": self.polarity,
+            "language": self.language,
+            "themes": [{"theme": t.theme, "sentiment": t.sentiment} for t in self.themes],
+            "urgent": self.urgent,
+            "urgent_reasons": list(self.urgent_reasons),
+            "analyzer": self.analyzer,
+            "explanation": list(self.explanation),
+        }
+
+
+def question_kind(question: str | None) -> str | None:
+    """"improve" for "what could we do better?", "praise" for "what was good?", else None."""
+    if not question or not question.strip():
+        return None
+    if _IMPROVE_Q.search(question):
+        return "improve"
+    if _PRAISE_Q.search(question):
+        return "praise"
+    return None
+
+
+def _label(polarity: float) -> str:
+    return "positive" if polarity > 0.02 else "negative" if polarity < -0.02 else "neutral"
+
+
+def analyze(text: str, question: str | None = None) -> Analysis:
+    """Sentiment, themes, urgency and language of one patient comment, with explanations."""
+    text = text if isinstance(text, str) else ""
+    kind = question_kind(question)
+    explanation: list[str] = []
+    if not text.strip() or _NON_ANSWER.match(text):
+        return _non_answer(text, kind)
+    language = detect(text)
+    prep = prepare(text)
+    explanation.extend(f'typo: "{a}" -> "{b}"' for a, b in prep.repairs)
+    codes, evidence = detect_urgent(prep.text, prep.starts)
+    if language not in ("en", "und"):
+        polarity, reasons = foreign_polarity(prep.text, language)
+        explanation.append(f"language: {language} (scored with the {language} word list)")
+        explanation.extend(reasons)
+        sentiment = _label(polarity)
+        clauses: tuple[ClauseScore, ...] = ()
+    else:
+        scored = score(prep, alarming=bool(codes))
+        polarity, sentiment, clauses = scored.polarity, scored.label, scored.clauses
+        for clause in clauses:
+            explanation.extend(clause.reasons)
+        explanation.extend(scored.reasons)
+        if codes:
+            sentiment, polarity = _urgent_floor(clauses, sentiment, polarity, explanation)
+    sentiment, polarity = _apply_question(prep.text, kind, sentiment, polarity, explanation)
+    explanation.extend(evidence)
+    themes = _themes(prep.text, prep.starts, language, clauses, sentiment, explanation)
+    return Analysis(sentiment, round(polarity, 3), language, themes, bool(codes), codes,
+                    ANALYZER_VERSION, tuple(explanation))
+
+
+def _non_answer(text: str, kind: str | None) -> Analysis:
+    said = text.strip()
+    nothing = bool(said) and said.lower().strip(" .!") not in {"-", "n/a", "na", "x", "?", ""}
+    if kind == "improve" and nothing:
+        sentiment, polarity = "positive", 0.5
+        note = f'question context: "{said}" to "what could we improve?" -> positive'
+    else:
+        sentiment, polarity = "neutral", 0.0
+        note = f'non-answer: "{said}" -> neutral' if said else "empty comment -> neutral"
+    language = "en" if any(ch.isalpha() for ch in said) and said.lower() not in {"n/a", "na"} \
+        else "und"
+    return Analysis(sentiment, polarity, language, (), False, (), ANALYZER_VERSION, (note,))
+
+
+def _urgent_floor(clauses: tuple[ClauseScore, ...], sentiment: str, polarity: float,
+                  explanation: list[str]) -> tuple[str, float]:
+    """A safety event is never praise: it makes the comment negative, or mixed at best."""
+    praise = sum(c.score for c in clauses if c.score > 0)
+    if sentiment == "positive" or (sentiment == "mixed" and praise < 0.6):
+        sentiment = "mixed" if praise >= 0.6 and sentiment == "positive" else "negative"
+    elif sentiment == "neutral":
+        sentiment = "negative"
+    else:
+        return sentiment, polarity
+    explanation.append(f"urgent event -> {sentiment}")
+    return sentiment, min(polarity, -0.3) if sentiment == "negative" else polarity
+
+
+def _apply_question(text: str, kind: str | None, sentiment: str, polarity: float,
+                    explanation: list[str]) -> tuple[str, float]:
+    if kind == "improve":
+        if _NOTHING_TO_IMPROVE.match(text) and sentiment != "negative":
+            explanation.append('question context: "nothing to improve" -> positive')
+            return "positive", max(polarity, 0.5)
+        if sentiment == "neutral":
+            # Any concrete answer to "what could we improve?" is a criticism.
+            explanation.append("question context: suggestion to an improve question -> negative")
+            return "negative", -0.3
+        if sentiment in ("positive", "mixed") and _ASKS.search(text) \
+                and not _NO_ASK.search(text):
+            # Praise wrapped around a request is still the answer to "what could be better".
+            sentiment = "mixed" if sentiment == "mixed" or polarity >= 0.6 else "negative"
+            explanation.append(f"question context: a request to an improve question -> "
+                               f"{sentiment}, leaning negative")
+            return sentiment, min(-0.2, -abs(polarity) / 2)
+    if kind is None and sentiment in ("mixed", "positive") and polarity > 0 \
+            and _SUGGESTION.search(text) and not _NO_ASK.search(text):
+        # Praise plus a request for something better: the request is the point of the comment.
+        explanation.append("praise with a request for improvement -> mixed, leaning negative")
+        return "mixed", -polarity / 2
+    if kind == "praise" and sentiment == "neutral" and polarity >= 0:
+        explanation.append("question context: answer to a what-was-good question -> positive")
+        return "positive", 0.3
+    return sentiment, polarity
+
+
+def _themes(text: str, starts: Starts, language: str,
+            clauses: tuple[ClauseScore, ...], overall: str,
+            explanation: list[str]) -> tuple[ThemeResult, ...]:
+    results = []
+    bounds = [(c.chunk.start, c.chunk.end, abs(c.score) >= EVALUATIVE) for c in clauses] \
+        if clauses else None
+    for theme, spans in find_themes(text, language, bounds, starts).items():
+        local = [c.score for c in clauses
+                 if any(c.chunk.start <= start < c.chunk.end for start, _, _ in spans)]
+        total = sum(local)
+        if abs(total) >= 0.1:
+            sentiment = _label(total)
+        elif overall in ("positive", "negative"):
+            sentiment = overall
+        else:
+            sentiment = "neutral"
+        cues = ", ".join(sorted({cue for _, _, cue in spans})[:4])
+        explanation.append(f'theme {theme}: "{cues}" -> {sentiment}')
+        results.append(ThemeResult(theme, sentiment))
+    order = {theme: i for i, theme in enumerate(THEMES)}
+    return tuple(sorted(results, key=lambda r: order[r.theme]))

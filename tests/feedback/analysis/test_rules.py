@@ -1,0 +1,284 @@
+"""One test per rule, each with real patient-style sentences."""
+
+import threading
+
+import pytest
+
+from feedback.analysis import ANALYZER_VERSION, THEMES, Analysis, analyze
+
+
+def sentiment(text: str, question: str | None = None) -> str:
+    return analyze(text, question).sentiment
+
+
+def themes(text: str) -> set[str]:
+    return {t.theme for t in analyze(text).themes}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Honestly not bad at all.", "positive"),
+        ("The food wasn't great.", "negative"),
+        ("Never felt rushed, even on a busy day.", "positive"),
+        ("They've never once made me feel like a number.", "positive"),
+    ],
+)
+def test_negation(text: str, expected: str) -> None:
+    assert sentiment(text) == expected
+
+
+def test_contrast_makes_mixed_and_splits_theme_sentiment() -> None:
+    result = analyze("Great doctor, but the billing office is a nightmare.")
+    assert result.sentiment == "mixed"
+    by_theme = {t.theme: t.sentiment for t in result.themes}
+    assert by_theme["billing"] == "negative"
+    assert any("contrast" in line for line in result.explanation)
+
+
+def test_although_clause() -> None:
+    assert sentiment("Although the nurses were lovely, the room was filthy.") == "mixed"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Left three voicemails about my scan. Nobody called back.",
+        "Asked for my records twice and never received them.",
+        "Got charged twice for the same appointment.",
+    ],
+)
+def test_factual_complaint_without_opinion_words(text: str) -> None:
+    assert sentiment(text) == "negative"
+
+
+def test_waits_and_durations() -> None:
+    assert sentiment("On hold 45 minutes, then disconnected.") == "negative"
+    assert sentiment("Sat in the waiting room for three hours.") == "negative"
+    assert sentiment("Seen within 10 minutes of arriving.") == "positive"
+    assert "wait_time" in themes("Sat in the waiting room for three hours.")
+
+
+def test_sarcasm() -> None:
+    result = analyze("Great, another surprise bill. Love that for me.")
+    assert result.sentiment == "negative"
+    assert any("sarcasm" in line for line in result.explanation)
+
+
+def test_intensity_raises_magnitude() -> None:
+    calm = analyze("Good experience.").polarity
+    loud = analyze("GOOD EXPERIENCE!!!").polarity
+    assert loud > calm > 0
+    assert sentiment("Super friendly 😊") == "positive"
+    assert sentiment("cold food, cold room 🥶") == "negative"
+
+
+def test_question_context() -> None:
+    assert sentiment("Nothing", "What could we improve?") == "positive"
+    assert sentiment("Nothing, they were amazing.", "What could we improve?") == "positive"
+    assert sentiment("More staff on the night shift.", "What could we improve?") == "negative"
+    assert sentiment("Visited at home.", "What was good about your care?") == "positive"
+
+
+@pytest.mark.parametrize("text", ["N/A", "-", "", "   ", "no comment"])
+def test_non_answers(text: str) -> None:
+    result = analyze(text)
+    assert result.sentiment == "neutral"
+    assert result.themes == ()
+    assert not result.urgent
+
+
+def test_suggestion_is_neutral_with_a_lean() -> None:
+    result = analyze("Maybe add a couple of benches along the walkway.")
+    assert result.sentiment == "neutral"
+    assert result.polarity < 0
+    assert "facilities" in {t.theme for t in result.themes}
+
+
+def test_typos_are_repaired() -> None:
+    result = analyze("The docter was very freindly and profesional.")
+    assert result.sentiment == "positive"
+    assert any(line.startswith("typo:") for line in result.explanation)
+    assert sentiment("never recieved my test results. ever.") == "negative"
+
+
+def test_long_review() -> None:
+    body = ("The ward was clean and the nurses were kind. " * 40
+            + "But nobody explained my discharge medication and I waited six hours to leave.")
+    result = analyze(body)
+    assert result.sentiment == "mixed"
+    assert {"discharge_followup", "wait_time", "staff_attitude"} <= {t.theme for t in result.themes}
+
+
+def test_spanish_is_detected_and_scored() -> None:
+    good = analyze("La doctora fue muy amable y me explicó todo. Excelente atención.")
+    bad = analyze("Esperé cuatro horas y nadie me dio información. Pésimo servicio.")
+    assert (good.language, good.sentiment) == ("es", "positive")
+    assert (bad.language, bad.sentiment) == ("es", "negative")
+
+
+def test_other_languages_and_short_english() -> None:
+    assert analyze("Le personnel était très gentil et le service excellent.").language == "fr"
+    assert analyze("Das Personal war sehr freundlich und gut.").language == "de"
+    assert analyze("Fine.").language == "en"
+    assert analyze("-").language == "und"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("The nurse gave my father the wrong medication and he had a seizure.", "medication_error"),
+        ("My mother fell out of bed because the rails were left down.", "fall"),
+        ("I was in agony with a kidney stone and they refused any pain relief.",
+         "severe_pain_untreated"),
+        ("My son told the nurse he was suicidal and she told him to stop being silly.",
+         "self_harm"),
+        ("A carer slapped my grandmother when she asked for water.", "abuse"),
+        ("The receptionist refused to help us because we are Muslim, she said it to our face, "
+         "because she is muslim.", "discrimination"),
+        ("They mailed my results to my old employer without my permission.", "privacy_breach"),
+        ("The doctor examined my wound without washing his hands.", "infection_control"),
+        ("Dad was left in a soiled bed all night and got bed sores.", "neglect"),
+        ("They said it was just a virus and sent me home. It was appendicitis and it ruptured.",
+         "misdiagnosis_harm"),
+    ],
+)
+def test_urgent_categories(text: str, reason: str) -> None:
+    result = analyze(text)
+    assert result.urgent
+    assert reason in result.urgent_reasons
+    assert result.sentiment in ("negative", "mixed")
+
+
+def test_not_urgent_for_ordinary_complaints() -> None:
+    assert not analyze("Parking was expensive and the coffee was cold.").urgent
+    assert not analyze("Doctor was 45 minutes late.").urgent
+
+
+@pytest.mark.parametrize(
+    ("text", "theme"),
+    [
+        ("Could not get an appointment for six weeks, the phone line is always busy.", "access"),
+        ("Waited two hours past my appointment time.", "wait_time"),
+        ("Nobody explained the results to us.", "communication"),
+        ("The receptionist was rude and dismissive.", "staff_attitude"),
+        ("The surgeon misdiagnosed my fracture.", "clinical_care"),
+        ("Got a surprise bill from my insurance.", "billing"),
+        ("The bathroom was filthy and parking cost a fortune.", "facilities"),
+        ("No discharge instructions and no follow-up call.", "discharge_followup"),
+        ("The patient portal keeps logging me out.", "digital"),
+        ("The nurse discussed my diagnosis out loud in the hallway.", "privacy"),
+    ],
+)
+def test_each_theme(text: str, theme: str) -> None:
+    assert theme in themes(text)
+
+
+def test_contract_shape_and_purity() -> None:
+    result = analyze("Good care, terrible parking.")
+    assert isinstance(result, Analysis)
+    payload = result.to_contract("c1")
+    assert list(payload) == ["id", "sentiment", "polarity", "language", "themes", "urgent",
+                             "urgent_reasons", "analyzer", "explanation"]
+    assert payload["analyzer"] == ANALYZER_VERSION
+    assert -1 <= payload["polarity"] <= 1
+    assert all(t["theme"] in THEMES for t in payload["themes"])
+    assert len(THEMES) == 10
+    assert analyze("Good care, terrible parking.") == result
+
+
+def test_thread_safe_and_deterministic() -> None:
+    texts = ["Rude staff.", "Lovely nurses!", "On hold 45 minutes."] * 50
+    expected = [analyze(t) for t in texts]
+    results: list[list[Analysis]] = []
+
+    def work() -> None:
+        results.append([analyze(t) for t in texts])
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(r == expected for r in results)
+
+
+# --- heuristic-2.2 --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "present", "absent"),
+    [
+        # A topic noun in passing does not make a theme when another theme is being judged.
+        ("No one explained what the new meds were for.", "communication", "clinical_care"),
+        ("Follow-up call after my surgery never happened.", "discharge_followup",
+         "clinical_care"),
+        ("Exam room hadn't been wiped down.", "facilities", "clinical_care"),
+        # ... but it does when it is the subject of the judgement.
+        ("The meds made me feel so much worse.", "clinical_care", "communication"),
+        # Incidental words are not cues.
+        ("Sent a records request and heard nothing for my son's kindergarten form.",
+         "communication", "staff_attitude"),
+        ("The clinic didn't lift a finger to help.", None, "facilities"),
+        ("Gave me the number to call.", None, "clinical_care"),
+        ("Nobody seemed to be in charge.", None, "billing"),
+    ],
+)
+def test_theme_cues_need_a_judgement(text: str, present: str | None, absent: str) -> None:
+    found = themes(text)
+    assert absent not in found
+    if present:
+        assert present in found
+
+
+def test_weak_cue_needs_an_evaluative_clause() -> None:
+    assert "access" not in themes("My appointment was at 2:15.")
+    assert "access" in themes("Could not get an appointment for weeks, awful.")
+
+
+def test_leading_no_is_not_cut_from_no_one() -> None:
+    result = analyze("no one told us visiting hours changed")
+    assert "communication" in {t.theme for t in result.themes}
+    assert sentiment("Nothing, they were brilliant.", "What could we improve?") == "positive"
+    assert sentiment("Nothing was explained to me.") == "negative"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nothing could have been better.",
+        "Could not do anything better.",
+        "Don't think you could have done anything better.",
+        "The staff explained everything and nothing was too much trouble.",
+        "Dr. Okafor never once made me feel rushed.",
+    ],
+)
+def test_praise_that_looks_like_criticism(text: str) -> None:
+    assert sentiment(text) == "positive"
+    assert sentiment(text, "What could we improve?") == "positive"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Great service, more continuity would be better.",
+        "The staff were lovely. Make the wait shorter.",
+        "Clean the showers more often.",
+        "Could be a little less noisy at night.",
+    ],
+)
+def test_request_to_an_improve_question_leans_negative(text: str) -> None:
+    result = analyze(text, "What could we improve?")
+    assert result.sentiment in ("negative", "mixed")
+    assert result.polarity < 0
+
+
+def test_praise_with_a_request_leans_negative_without_question() -> None:
+    result = analyze("Treatment is good, staff could be more organised.")
+    assert result.sentiment == "mixed"
+    assert result.polarity < 0
+    assert analyze("Treatment is good and the staff are organised.").sentiment == "positive"
+
+
+def test_not_quite_so_good_is_negated() -> None:
+    assert sentiment("The food was not quite so good.") == "negative"
