@@ -17,6 +17,7 @@ from litestar.template import TemplateConfig
 from feedback.auth.sessions import SessionPolicy
 from feedback.db import bind_engine, close_engine, make_engine, start_engine
 from feedback.logs import configure_logging
+from feedback.services.survey_intake import take_survey_response
 from feedback.settings import PROJECT_ROOT, Settings
 from feedback.web.admin_users import StaffAdminController
 from feedback.web.api import SessionApiController
@@ -26,6 +27,7 @@ from feedback.web.health import healthz
 from feedback.web.home import home
 from feedback.web.request_log import RequestLogMiddleware
 from feedback.web.session_middleware import StaffSessionMiddleware
+from surveys.web import survey_router
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -88,6 +90,7 @@ def create_app(settings: Settings) -> Litestar:
             home,
             StaffAdminController,
             SessionApiController,
+            survey_router(sink=take_survey_response),
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
             create_static_files_router(
                 path="/static/vendor",

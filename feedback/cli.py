@@ -111,21 +111,21 @@ def demo(host: str, port: int, no_serve: bool) -> None:
         click.echo("Refusing to load demo data into a production environment.", err=True)
         sys.exit(2)
     from feedback.db import run_migrations
-    from feedback.demo import issue_demo_credentials, seed_demo
+    from feedback.demo import demo_survey_link, issue_demo_credentials, seed_demo
 
-    async def prepare() -> list[tuple[str, str, str]]:
+    async def prepare() -> tuple[list[tuple[str, str, str]], str]:
         await run_migrations()
         created = await seed_demo()
         if created:
             click.echo(f"Demo hospital created: {created}.")
-        return await issue_demo_credentials()
+        return await issue_demo_credentials(), await demo_survey_link(settings.base_url)
 
-    credentials = _run_with_database(settings, prepare)
+    credentials, survey_link = _run_with_database(settings, prepare)
     click.echo("\nDemo sign-ins (new passwords are issued at every start; shown only now):")
     for role, email, password in credentials:
         click.echo(f"  {role:<10} {email:<40} {password}")
-    url = f"http://{host}:{port}/login"
-    click.echo(f"\nOpen {url}\n")
+    click.echo(f"\nA patient's survey link (new at every start): {survey_link}")
+    click.echo(f"Staff sign in at http://{host}:{port}/login\n")
     if not no_serve:
         _serve(settings, host, port)
 

@@ -11,6 +11,7 @@ from feedback.auth.passwords import hash_password
 from feedback.auth.sessions import end_all_sessions_of
 from feedback.services.feedback_items import NewFeedback, build_item
 from feedback.tables import FeedbackItem, StaffUser
+from surveys.service import create_invitation, install_library, survey_version_for
 from surveys.tables import Department, Location, Patient, Visit
 
 DEMO_EMAIL_DOMAIN = "demo.example.org"
@@ -22,6 +23,8 @@ LOCATIONS = (
     ("Northgate Community Clinic", "northgate", "12 Northgate Avenue", "America/New_York"),
     ("Eastside Urgent Care", "eastside", "450 East Market Street", "America/New_York"),
 )
+# Review pages of the demo locations (example.org: reserved, never a real site).
+REVIEW_URL = "https://reviews.example.org/{slug}"
 
 # (name, slug, description, lead's name). The first group are clinical departments visits
 # belong to; the rest are the service departments that routing sends themes to (DESIGN.md §5).
@@ -184,6 +187,7 @@ def _demo_email(name: str, role: str) -> str:
 
 async def seed_demo(seed: int = 7, patients: int = 300, visits: int = 420) -> str | None:
     """Create the demo organisation unless the database already has one. Returns a summary."""
+    await install_library()
     if await Location.count() > 0:
         return None
     rng = random.Random(seed)
@@ -191,7 +195,13 @@ async def seed_demo(seed: int = 7, patients: int = 300, visits: int = 420) -> st
         location_ids = {}
         for name, slug, address, timezone in LOCATIONS:
             row = await Location.insert(
-                Location(name=name, slug=slug, address=address, timezone=timezone)
+                Location(
+                    name=name,
+                    slug=slug,
+                    address=address,
+                    timezone=timezone,
+                    review_url=REVIEW_URL.format(slug=slug),
+                )
             ).returning(Location.id)
             location_ids[slug] = row[0]["id"]
         department_ids = {}
@@ -284,6 +294,21 @@ async def seed_demo(seed: int = 7, patients: int = 300, visits: int = 420) -> st
         f"{len(LOCATIONS)} locations, {len(DEPARTMENTS)} departments, {len(accounts)} staff, "
         f"{patients} patients, {visits} visits, {len(feedback_rows)} pieces of survey feedback"
     )
+
+
+async def demo_survey_link(base_url: str) -> str:
+    """A fresh survey invitation for a recent demo visit, so the patient side can be tried."""
+    visit = await (
+        Visit.select(Visit.id, Visit.visit_type, Visit.location, Visit.patient.preferred_language)
+        .where(Visit.external_id.like("DEMO-ENC-%"))
+        .order_by(Visit.visit_date, ascending=False)
+        .first()
+    )
+    version = await survey_version_for(visit["visit_type"], visit["location"])
+    if version is None:
+        raise RuntimeError("no survey is assigned to the demo visits")
+    token = await create_invitation(visit["id"], version, visit["patient.preferred_language"])
+    return f"{base_url}/s/{token}"
 
 
 async def issue_demo_credentials() -> list[tuple[str, str, str]]:

@@ -13,7 +13,7 @@ from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from surveys.tables import Department, Location, Patient, Visit
+from surveys.tables import Department, Location, Patient, Response, Visit
 
 
 class StaffUser(Table, tablename="staff_user"):
@@ -50,6 +50,8 @@ class FeedbackItem(Table, tablename="feedback_item"):
     )
     visit = ForeignKey(references=Visit, null=True, on_delete=OnDelete.set_null)
     patient = ForeignKey(references=Patient, null=True, on_delete=OnDelete.set_null)
+    response = ForeignKey(references=Response, null=True, on_delete=OnDelete.set_null, index=True)
+    question_key = Varchar(length=40, default="")
     received_at = Timestamptz(default=TimestamptzNow(), index=True)
     language = Varchar(length=8, default="und")
     sentiment = Varchar(length=10, default="neutral", index=True)

@@ -1,4 +1,4 @@
-from piccolo.columns import Date, ForeignKey, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -9,6 +9,8 @@ class Location(Table, tablename="location"):
     slug = Varchar(length=80, unique=True)
     address = Text(default="")
     timezone = Varchar(length=64, default="UTC")
+    # Where respondents are invited to review us online (shown to every respondent alike).
+    review_url = Varchar(length=500, default="")
 
 
 class Department(Table, tablename="department"):
@@ -51,3 +53,72 @@ class Consent(Table, tablename="consent"):
     wording_version = Varchar(length=40)
     given_at = Timestamptz(default=TimestamptzNow())
     withdrawn_at = Timestamptz(null=True, default=None)
+
+
+class Survey(Table, tablename="survey"):
+    """A survey and its history of versions; answers always point at the version answered."""
+
+    key = Varchar(length=60, unique=True)
+    name = Varchar(length=200)
+    label = Varchar(length=200, default="")
+    retired_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class SurveyVersion(Table, tablename="survey_version"):
+    """Immutable once published: the service refuses to change a published definition."""
+
+    survey = ForeignKey(references=Survey, on_delete=OnDelete.cascade, index=True)
+    number = Integer()
+    definition = JSON()
+    status = Varchar(length=20, default="draft", index=True)
+    published_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class SurveyAssignment(Table, tablename="survey_assignment"):
+    """Which survey a visit gets: the most specific match of visit type and location wins."""
+
+    survey = ForeignKey(references=Survey, on_delete=OnDelete.cascade, index=True)
+    visit_type = Varchar(length=40, null=True, default=None)
+    location = ForeignKey(references=Location, null=True, on_delete=OnDelete.cascade)
+
+
+class Invitation(Table, tablename="invitation"):
+    """A patient's link to one survey. Only the SHA-256 of the 256-bit token is stored."""
+
+    visit = ForeignKey(references=Visit, on_delete=OnDelete.cascade, index=True)
+    survey_version = ForeignKey(references=SurveyVersion, on_delete=OnDelete.restrict)
+    token_hash = Varchar(length=64, unique=True)
+    language = Varchar(length=8, default="en")
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+    expires_at = Timestamptz()
+    sent_at = Timestamptz(null=True, default=None)
+    reminded_at = Timestamptz(null=True, default=None)
+    used_at = Timestamptz(null=True, default=None)
+
+
+class Response(Table, tablename="survey_response"):
+    """One per invitation (the unique key makes double submits harmless), or anonymous."""
+
+    invitation = ForeignKey(
+        references=Invitation, null=True, unique=True, on_delete=OnDelete.set_null
+    )
+    survey_version = ForeignKey(references=SurveyVersion, on_delete=OnDelete.restrict, index=True)
+    location = ForeignKey(references=Location, null=True, on_delete=OnDelete.restrict, index=True)
+    department = ForeignKey(
+        references=Department, null=True, on_delete=OnDelete.restrict, index=True
+    )
+    visit = ForeignKey(references=Visit, null=True, on_delete=OnDelete.set_null)
+    channel = Varchar(length=20, default="email")
+    language = Varchar(length=8, default="en")
+    # Anonymous (kiosk/QR) responses: a hash of the device session, one response per session.
+    device_hash = Varchar(length=64, null=True, default=None, unique=True)
+    submitted_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class Answer(Table, tablename="survey_answer"):
+    response = ForeignKey(references=Response, on_delete=OnDelete.cascade, index=True)
+    question_key = Varchar(length=40, index=True)
+    value = Text()
+    numeric_value = Integer(null=True, default=None)

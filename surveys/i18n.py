@@ -1,0 +1,84 @@
+"""Interface wording for the patients' pages, in every survey language."""
+
+from __future__ import annotations
+
+from surveys.definition import DEFAULT_LANGUAGE, LANGUAGES
+
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "language_name": "English",
+        "switch_to": "Español",
+        "required": "required",
+        "optional": "optional",
+        "submit": "Send my answers",
+        "errors_title": "There is a problem",
+        "conditional": "Only if you answered “{answer}” to “{question}”.",
+        "nps_low": "Not at all likely",
+        "nps_high": "Extremely likely",
+        "rating_low": "Worst",
+        "rating_high": "Best",
+        "privacy_link": "How we use your answers",
+        "thanks_title": "Thank you",
+        "thanks_body": "Your answers have been received. The team reads every comment.",
+        "consent_title": "Would you like to hear what changed?",
+        "consent_body": "If your feedback leads to a change, we can send you a short email "
+        "about it. We will not use your email for anything else, and you can stop these "
+        "emails at any time.",
+        "consent_checkbox": "Yes, email me if my feedback leads to a change.",
+        "consent_submit": "Save my choice",
+        "consent_saved": "Thank you. We will let you know if your feedback leads to a change.",
+        "review_title": "Share your experience",
+        "review_body": "If you wish, you can also write about your visit on a public review "
+        "site. We ask everyone who answers our survey, whatever they told us.",
+        "review_link": "Write a public review",
+        "used_title": "You have already answered this survey",
+        "used_body": "Thank you — we already have your answers. There is nothing more to do.",
+        "expired_title": "This survey link has expired",
+        "expired_body": "Survey links last 30 days. Thank you for wanting to tell us about "
+        "your visit; you can always contact our Patient Experience Office.",
+        "unknown_title": "We could not find this survey",
+        "unknown_body": "The link may be incomplete. Please copy the whole link from the "
+        "email, or contact our Patient Experience Office.",
+    },
+    "es": {
+        "language_name": "Español",
+        "switch_to": "English",
+        "required": "obligatoria",
+        "optional": "opcional",
+        "submit": "Enviar mis respuestas",
+        "errors_title": "Hay un problema",
+        "conditional": "Solo si respondió “{answer}” a “{question}”.",
+        "nps_low": "Nada probable",
+        "nps_high": "Muy probable",
+        "rating_low": "Peor",
+        "rating_high": "Mejor",
+        "privacy_link": "Cómo usamos sus respuestas",
+        "thanks_title": "Gracias",
+        "thanks_body": "Hemos recibido sus respuestas. El equipo lee cada comentario.",
+        "consent_title": "¿Quiere saber qué cambió?",
+        "consent_body": "Si sus comentarios llevan a un cambio, podemos enviarle un correo "
+        "breve para contárselo. No usaremos su correo para nada más y puede dejar de recibir "
+        "estos correos en cualquier momento.",
+        "consent_checkbox": "Sí, envíenme un correo si mis comentarios llevan a un cambio.",
+        "consent_submit": "Guardar mi elección",
+        "consent_saved": "Gracias. Le avisaremos si sus comentarios llevan a un cambio.",
+        "review_title": "Comparta su experiencia",
+        "review_body": "Si lo desea, también puede escribir sobre su visita en un sitio de "
+        "reseñas público. Se lo pedimos a todas las personas que responden, digan lo que digan.",
+        "review_link": "Escribir una reseña pública",
+        "used_title": "Ya respondió esta encuesta",
+        "used_body": "Gracias: ya tenemos sus respuestas. No tiene que hacer nada más.",
+        "expired_title": "Este enlace de la encuesta ha caducado",
+        "expired_body": "Los enlaces duran 30 días. Gracias por querer contarnos su visita; "
+        "siempre puede contactar con nuestra Oficina de Experiencia del Paciente.",
+        "unknown_title": "No encontramos esta encuesta",
+        "unknown_body": "Puede que el enlace esté incompleto. Copie el enlace completo del "
+        "correo o contacte con nuestra Oficina de Experiencia del Paciente.",
+    },
+}
+
+
+def pick_language(requested: str | None, fallback: str = DEFAULT_LANGUAGE) -> str:
+    if requested in LANGUAGES:
+        return requested  # type: ignore[return-value]
+    return fallback if fallback in LANGUAGES else DEFAULT_LANGUAGE

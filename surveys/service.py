@@ -1,0 +1,345 @@
+"""The patients' side of the loop: surveys, invitations and responses. Only writer of its tables.
+
+A finished response is handed to a sink given by the floor above (feedback turns its comments
+into analysed feedback items) inside the same transaction, so a response and its feedback
+commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from surveys.answers import CheckResult, check_answers
+from surveys.definition import Definition, definition_to_data, parse_definition
+from surveys.library import LIBRARY
+from surveys.tables import (
+    Answer,
+    Consent,
+    Invitation,
+    Response,
+    Survey,
+    SurveyAssignment,
+    SurveyVersion,
+)
+
+TOKEN_BYTES = 32  # 256 bits
+DEFAULT_TTL = dt.timedelta(days=30)
+CONSENT_WORDING_VERSION = "improvement-updates-v1"
+
+
+@dataclass(frozen=True)
+class SubmittedComment:
+    question_key: str
+    analysis_question: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class SubmittedResponse:
+    response_id: int
+    visit_id: int | None
+    patient_id: int | None
+    location_id: int | None
+    department_id: int | None
+    language: str
+    channel: str
+    comments: tuple[SubmittedComment, ...]
+    recommend_score: int | None
+    submitted_at: dt.datetime
+
+
+ResponseSink = Callable[[SubmittedResponse], Awaitable[None]]
+
+
+class InvitationProblem(Exception):
+    """The link cannot be used: kind is "unknown" or "expired" (never an error page)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+@dataclass(frozen=True)
+class OpenInvitation:
+    id: int
+    version_id: int
+    definition: Definition
+    language: str
+    used: bool
+    visit_id: int
+    patient_id: int
+    location_id: int
+    location_name: str
+    department_id: int
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    check: CheckResult
+    response_id: int | None
+    already_submitted: bool
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+async def install_library() -> int:
+    """Publish the ready-made surveys (once) and assign them to their usual visit types."""
+    installed = 0
+    async with Survey._meta.db.transaction():
+        for key, name, data, visit_types in LIBRARY:
+            if await Survey.exists().where(Survey.key == key):
+                continue
+            definition = parse_definition(data)
+            survey = await Survey.insert(
+                Survey(key=key, name=name, label=definition.label)
+            ).returning(Survey.id)
+            survey_id = survey[0]["id"]
+            await SurveyVersion.insert(
+                SurveyVersion(
+                    survey=survey_id,
+                    number=1,
+                    definition=definition_to_data(definition),
+                    status="published",
+                    published_at=_now(),
+                )
+            )
+            for visit_type in visit_types:
+                await SurveyAssignment.insert(
+                    SurveyAssignment(survey=survey_id, visit_type=visit_type)
+                )
+            installed += 1
+    return installed
+
+
+async def survey_version_for(visit_type: str, location_id: int) -> int | None:
+    """The latest published version of the most specific survey assigned to such a visit."""
+    rows = await SurveyAssignment.select(
+        SurveyAssignment.survey, SurveyAssignment.visit_type, SurveyAssignment.location
+    ).where(SurveyAssignment.survey.retired_at.is_null())
+    candidates = [
+        row
+        for row in rows
+        if row["visit_type"] in (None, visit_type) and row["location"] in (None, location_id)
+    ]
+    if not candidates:
+        return None
+    best = max(
+        candidates, key=lambda row: (row["location"] is not None, row["visit_type"] is not None)
+    )
+    version = await (
+        SurveyVersion.select(SurveyVersion.id)
+        .where((SurveyVersion.survey == best["survey"]) & (SurveyVersion.status == "published"))
+        .order_by(SurveyVersion.number, ascending=False)
+        .first()
+    )
+    return version["id"] if version else None
+
+
+async def create_invitation(
+    visit_id: int, version_id: int, language: str = "en", ttl: dt.timedelta = DEFAULT_TTL
+) -> str:
+    """A new invitation; the raw token is returned once and only its hash is stored."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    await Invitation.insert(
+        Invitation(
+            visit=visit_id,
+            survey_version=version_id,
+            token_hash=hash_token(token),
+            language=language if language in ("en", "es") else "en",
+            expires_at=_now() + ttl,
+        )
+    )
+    return token
+
+
+async def open_invitation(token: str) -> OpenInvitation:
+    row = await (
+        Invitation.select(
+            Invitation.id,
+            Invitation.language,
+            Invitation.expires_at,
+            Invitation.used_at,
+            Invitation.survey_version.id.as_alias("version_id"),
+            Invitation.survey_version.definition.as_alias("definition"),
+            Invitation.visit.id.as_alias("visit_id"),
+            Invitation.visit.patient.as_alias("patient_id"),
+            Invitation.visit.location.id.as_alias("location_id"),
+            Invitation.visit.location.name.as_alias("location_name"),
+            Invitation.visit.department.as_alias("department_id"),
+        )
+        .where(Invitation.token_hash == hash_token(token))
+        .output(load_json=True)
+        .first()
+    )
+    if row is None:
+        raise InvitationProblem("unknown")
+    used = row["used_at"] is not None
+    if not used and _aware(row["expires_at"]) <= _now():
+        raise InvitationProblem("expired")
+    return OpenInvitation(
+        id=row["id"],
+        version_id=row["version_id"],
+        definition=parse_definition(row["definition"]),
+        language=row["language"],
+        used=used,
+        visit_id=row["visit_id"],
+        patient_id=row["patient_id"],
+        location_id=row["location_id"],
+        location_name=row["location_name"],
+        department_id=row["department_id"],
+    )
+
+
+async def submit_invitation(
+    token: str, form: Mapping[str, Sequence[str]], language: str, sink: ResponseSink
+) -> SubmitOutcome:
+    """Store a response exactly once per invitation; the token is consumed here, on POST."""
+    invitation = await open_invitation(token)
+    check = check_answers(invitation.definition, form, language)
+    if invitation.used:
+        return SubmitOutcome(check=check, response_id=None, already_submitted=True)
+    if not check.ok:
+        return SubmitOutcome(check=check, response_id=None, already_submitted=False)
+    now = _now()
+    async with Invitation._meta.db.transaction():
+        # The conditional update is the claim: of two concurrent submits, one wins the row and
+        # the other sees used_at already set (PostgreSQL re-checks the WHERE after the lock).
+        claimed = (
+            await Invitation.update({Invitation.used_at: now})
+            .where((Invitation.id == invitation.id) & Invitation.used_at.is_null())
+            .returning(Invitation.id)
+        )
+        if not claimed:
+            return SubmitOutcome(check=check, response_id=None, already_submitted=True)
+        response_id = await _store_response(
+            check,
+            invitation.version_id,
+            language,
+            now,
+            sink,
+            invitation_id=invitation.id,
+            visit_id=invitation.visit_id,
+            patient_id=invitation.patient_id,
+            location_id=invitation.location_id,
+            department_id=invitation.department_id,
+            definition=invitation.definition,
+        )
+    return SubmitOutcome(check=check, response_id=response_id, already_submitted=False)
+
+
+async def _store_response(
+    check: CheckResult,
+    version_id: int,
+    language: str,
+    now: dt.datetime,
+    sink: ResponseSink,
+    *,
+    invitation_id: int | None,
+    visit_id: int | None,
+    patient_id: int | None,
+    location_id: int | None,
+    department_id: int | None,
+    definition: Definition,
+    channel: str = "email",
+    device_hash: str | None = None,
+) -> int:
+    response = await Response.insert(
+        Response(
+            invitation=invitation_id,
+            survey_version=version_id,
+            location=location_id,
+            department=department_id,
+            visit=visit_id,
+            channel=channel,
+            language=language,
+            device_hash=device_hash,
+            submitted_at=now,
+        )
+    ).returning(Response.id)
+    response_id = response[0]["id"]
+    if check.answers:
+        await Answer.insert(
+            *(
+                Answer(
+                    response=response_id,
+                    question_key=answer.question_key,
+                    value=answer.value,
+                    numeric_value=answer.numeric_value,
+                )
+                for answer in check.answers
+            )
+        )
+    by_key = {answer.question_key: answer for answer in check.answers}
+    comments = tuple(
+        SubmittedComment(q.key, q.analysis_question, by_key[q.key].value)
+        for q in definition.questions
+        if q.type == "free_text" and q.key in by_key
+    )
+    recommend = next(
+        (
+            by_key[q.key].numeric_value
+            for q in definition.questions
+            if q.type == "nps" and q.key in by_key
+        ),
+        None,
+    )
+    await sink(
+        SubmittedResponse(
+            response_id=response_id,
+            visit_id=visit_id,
+            patient_id=patient_id,
+            location_id=location_id,
+            department_id=department_id,
+            language=language,
+            channel=channel,
+            comments=comments,
+            recommend_score=recommend,
+            submitted_at=now,
+        )
+    )
+    return response_id
+
+
+async def record_follow_up_consent(token: str) -> bool:
+    """The respondent agrees to hear what changed because of their feedback. Idempotent."""
+    invitation = await open_invitation(token)
+    if not invitation.used:
+        return False
+    async with Consent._meta.db.transaction():
+        already = await Consent.exists().where(
+            (Consent.patient == invitation.patient_id)
+            & (Consent.purpose == "improvement_updates")
+            & Consent.withdrawn_at.is_null()
+        )
+        if not already:
+            await Consent.insert(
+                Consent(
+                    patient=invitation.patient_id,
+                    channel="email",
+                    purpose="improvement_updates",
+                    wording_version=CONSENT_WORDING_VERSION,
+                )
+            )
+    return True
+
+
+async def has_follow_up_consent(patient_id: int) -> bool:
+    return await Consent.exists().where(
+        (Consent.patient == patient_id)
+        & (Consent.purpose == "improvement_updates")
+        & Consent.withdrawn_at.is_null()
+    )
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

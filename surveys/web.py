@@ -1,0 +1,162 @@
+"""The patients' survey pages, as a router the composition root mounts with a response sink.
+
+No account, no JavaScript needed, phone first. The token is consumed only by the POST that
+submits answers (mail scanners prefetch GET links). Token pages are never cached and never
+leak their address through the Referer header.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from litestar import Request, Response, Router, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from surveys.definition import NUMERIC_TYPES, Definition
+from surveys.i18n import TEXTS, pick_language
+from surveys.service import (
+    InvitationProblem,
+    OpenInvitation,
+    ResponseSink,
+    has_follow_up_consent,
+    open_invitation,
+    record_follow_up_consent,
+    submit_invitation,
+)
+from surveys.tables import Location
+
+PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+def _page(template: str, context: dict, status_code: int = 200) -> Template:
+    return Template(
+        template_name=template,
+        context=context,
+        status_code=status_code,
+        headers=PRIVATE_HEADERS,
+    )
+
+
+def _link_problem(kind: str, language: str) -> Template:
+    texts = TEXTS[language]
+    status = {"unknown": 404, "expired": 410, "used": 200}[kind]
+    return _page(
+        "surveys/link_problem.html",
+        {
+            "t": texts,
+            "lang": language,
+            "title": texts[f"{kind}_title"],
+            "body": texts[f"{kind}_body"],
+        },
+        status_code=status,
+    )
+
+
+def _survey_context(
+    invitation: OpenInvitation,
+    language: str,
+    token: str,
+    answers: Mapping[str, list[str]] | None = None,
+    errors: Mapping[str, str] | None = None,
+) -> dict:
+    definition: Definition = invitation.definition
+    return {
+        "t": TEXTS[language],
+        "lang": language,
+        "other_lang": "es" if language == "en" else "en",
+        "definition": definition,
+        "location_name": invitation.location_name,
+        "action": f"/s/{token}",
+        "self_path": f"/s/{token}",
+        "answers": answers or {},
+        "errors": errors or {},
+        "numeric": NUMERIC_TYPES,
+    }
+
+
+def survey_router(sink: ResponseSink) -> Router:
+    @get("/s/{token:str}", name="survey")
+    async def survey_page(token: FromPath[str], lang: FromQuery[str | None] = None) -> Response:
+        try:
+            invitation = await open_invitation(token)
+        except InvitationProblem as problem:
+            return _link_problem(problem.kind, pick_language(lang))
+        language = pick_language(lang, invitation.language)
+        if invitation.used:
+            return _link_problem("used", language)
+        return _page("surveys/survey.html", _survey_context(invitation, language, token))
+
+    @post("/s/{token:str}")
+    async def survey_submit(request: Request, token: FromPath[str]) -> Response:
+        form = await request.form()
+        answers = {key: form.getall(key) for key in form if key != "_csrf_token"}
+        language = pick_language(str(form.get("lang", "")))
+        try:
+            outcome = await submit_invitation(token, answers, language, sink)
+        except InvitationProblem as problem:
+            return _link_problem(problem.kind, language)
+        if outcome.already_submitted or outcome.response_id is not None:
+            return Redirect(
+                f"/s/{token}/thanks?lang={language}", status_code=303, headers=PRIVATE_HEADERS
+            )
+        invitation = await open_invitation(token)
+        context = _survey_context(invitation, language, token, answers, outcome.check.errors)
+        return _page("surveys/survey.html", context, status_code=422)
+
+    @get("/s/{token:str}/thanks", name="survey_thanks")
+    async def thanks(
+        token: FromPath[str], lang: FromQuery[str | None] = None, saved: FromQuery[bool] = False
+    ) -> Response:
+        try:
+            invitation = await open_invitation(token)
+        except InvitationProblem as problem:
+            return _link_problem(problem.kind, pick_language(lang))
+        language = pick_language(lang, invitation.language)
+        if not invitation.used:
+            return Redirect(f"/s/{token}?lang={language}", status_code=303)
+        location = (
+            await Location.select(Location.review_url)
+            .where(Location.id == invitation.location_id)
+            .first()
+        )
+        return _page(
+            "surveys/thanks.html",
+            {
+                "t": TEXTS[language],
+                "lang": language,
+                "consented": await has_follow_up_consent(invitation.patient_id),
+                "saved": saved,
+                "consent_action": f"/s/{token}/consent",
+                "review_url": location["review_url"] if location else "",
+            },
+        )
+
+    @post("/s/{token:str}/consent")
+    async def consent(request: Request, token: FromPath[str]) -> Response:
+        form = await request.form()
+        language = pick_language(str(form.get("lang", "")))
+        try:
+            if form.get("agree") == "yes":
+                await record_follow_up_consent(token)
+        except InvitationProblem as problem:
+            return _link_problem(problem.kind, language)
+        return Redirect(
+            f"/s/{token}/thanks?lang={language}&saved=true",
+            status_code=303,
+            headers=PRIVATE_HEADERS,
+        )
+
+    @get("/privacy", name="privacy")
+    async def privacy(lang: FromQuery[str | None] = None) -> Template:
+        language = pick_language(lang)
+        return Template(
+            template_name=f"surveys/privacy_{language}.html",
+            context={"t": TEXTS[language], "lang": language},
+        )
+
+    return Router(
+        path="/",
+        route_handlers=[survey_page, survey_submit, thanks, consent, privacy],
+        include_in_schema=False,
+    )

@@ -1,0 +1,142 @@
+"""A patient answers a survey through the real pages; the response becomes analysed feedback."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import re
+
+from feedback.tables import FeedbackItem
+from surveys.service import create_invitation, hash_token, install_library, survey_version_for
+from surveys.tables import Answer, Consent, Invitation, Response, Visit
+from tests import factories
+
+CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+async def _invited(visit_type: str = "inpatient", language: str = "en") -> tuple[str, int]:
+    await install_library()
+    department = await factories.department("Maternity")
+    location = await factories.location("Riverside")
+    visit = await factories.visit(department, location)
+    await Visit.update({Visit.visit_type: visit_type}).where(Visit.id == visit)
+    version = await survey_version_for(visit_type, location)
+    assert version is not None
+    return await create_invitation(visit, version, language), visit
+
+
+async def _form_token(client, path: str) -> str:
+    page = await client.get(path)
+    assert page.status_code == 200, page.text
+    return CSRF.search(page.text).group(1)
+
+
+async def test_the_token_is_stored_only_as_a_hash_and_get_does_not_consume_it(client):
+    token, _ = await _invited()
+    assert len(token) >= 43  # 256 bits, url-safe
+    row = await Invitation.select().first()
+    assert row["token_hash"] == hash_token(token) and token not in str(row)
+    for _ in range(3):  # a mail scanner prefetching the link
+        page = await client.get(f"/s/{token}")
+        assert page.status_code == 200
+        assert page.headers["cache-control"] == "no-store"
+        assert page.headers["referrer-policy"] == "no-referrer"
+    assert (await Invitation.select(Invitation.used_at).first())["used_at"] is None
+
+
+async def test_a_patient_answers_in_spanish_and_staff_get_analysed_feedback(client):
+    token, visit = await _invited(language="es")
+    page = await client.get(f"/s/{token}")
+    assert 'lang="es"' in page.text and "Su estancia en el hospital" in page.text
+    csrf = CSRF.search(page.text).group(1)
+    response = await client.post(
+        f"/s/{token}",
+        data={
+            "_csrf_token": csrf,
+            "lang": "es",
+            "nurses_courtesy": "always",
+            "room_clean": "sometimes",
+            "new_medicine": "no",
+            "overall_rating": "6",
+            "improve": "La habitación estaba sucia y esperamos tres horas el alta.",
+            "went_well": "",
+        },
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/s/{token}/thanks?lang=es"
+    stored = await Response.select().first()
+    assert stored["language"] == "es" and stored["visit"] == visit
+    answers = {row["question_key"]: row for row in await Answer.select()}
+    assert answers["overall_rating"]["numeric_value"] == 6
+    assert answers["room_clean"]["value"] == "sometimes"
+    items = await FeedbackItem.select().where(FeedbackItem.response == stored["id"])
+    assert len(items) == 1
+    assert items[0]["language"] == "es" and items[0]["sentiment"] == "negative"
+    assert items[0]["question_key"] == "improve" and items[0]["source"] == "survey"
+    thanks = await client.get(f"/s/{token}/thanks?lang=es")
+    assert "Gracias" in thanks.text and "Guardar mi elección" in thanks.text
+
+
+async def test_errors_are_shown_next_to_their_questions_and_nothing_is_stored(client):
+    token, _ = await _invited()
+    csrf = await _form_token(client, f"/s/{token}")
+    response = await client.post(
+        f"/s/{token}", data={"_csrf_token": csrf, "lang": "en", "room_clean": "sparkling"}
+    )
+    assert response.status_code == 422
+    assert 'id="error-overall_rating"' in response.text
+    assert "Please answer this question." in response.text
+    assert 'href="#q-room_clean"' in response.text
+    assert await Response.count() == 0
+    assert (await Invitation.select(Invitation.used_at).first())["used_at"] is None
+
+
+async def test_a_double_submit_stores_one_response(client):
+    token, _ = await _invited(visit_type="telehealth")
+    csrf = await _form_token(client, f"/s/{token}")
+    data = {"_csrf_token": csrf, "lang": "en", "recommend": "9", "went_well": "Kind nurses."}
+    first, second = await asyncio.gather(
+        client.post(f"/s/{token}", data=data), client.post(f"/s/{token}", data=data)
+    )
+    assert {first.status_code, second.status_code} == {303}
+    assert await Response.count() == 1
+    assert await FeedbackItem.count() == 1
+    again = await client.get(f"/s/{token}")
+    assert "You have already answered this survey" in again.text
+
+
+async def test_expired_and_unknown_links_get_a_kind_page(client):
+    token, _ = await _invited()
+    await Invitation.update(
+        {Invitation.expires_at: dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)}, force=True
+    )
+    expired = await client.get(f"/s/{token}")
+    assert expired.status_code == 410 and "This survey link has expired" in expired.text
+    unknown = await client.get("/s/not-a-real-token")
+    assert unknown.status_code == 404 and "We could not find this survey" in unknown.text
+
+
+async def test_consent_is_recorded_with_its_wording_version_once(client):
+    token, _ = await _invited(visit_type="telehealth")
+    csrf = await _form_token(client, f"/s/{token}")
+    await client.post(f"/s/{token}", data={"_csrf_token": csrf, "lang": "en", "recommend": "3"})
+    csrf = await _form_token(client, f"/s/{token}/thanks")
+    for _ in range(2):
+        response = await client.post(
+            f"/s/{token}/consent", data={"_csrf_token": csrf, "agree": "yes", "lang": "en"}
+        )
+        assert response.status_code == 303
+    consents = await Consent.select()
+    assert len(consents) == 1
+    assert consents[0]["purpose"] == "improvement_updates"
+    assert consents[0]["wording_version"] == "improvement-updates-v1"
+    page = await client.get(f"/s/{token}/thanks?lang=en&saved=true")
+    assert "We will let you know" in page.text
+
+
+async def test_the_privacy_notice_is_linked_from_survey_pages(client):
+    token, _ = await _invited()
+    page = await client.get(f"/s/{token}")
+    assert 'href="/privacy?lang=en"' in page.text
+    notice = await client.get("/privacy?lang=es")
+    assert notice.status_code == 200 and "Cómo usamos sus respuestas" in notice.text
