@@ -93,8 +93,10 @@ def main() -> None:
     texts = short_comments()
     print(f"short comments (<=200 chars): {len(texts)} real ones")
     best, median = throughput(texts)
-    print(f"throughput, one core, {len(set(texts)):,} distinct comments x 5 passes: "
-          f"best {best:,.0f} comments/s, median {median:,.0f} comments/s")
+    print(
+        f"throughput, one core, {len(set(texts)):,} distinct comments x 5 passes: "
+        f"best {best:,.0f} comments/s, median {median:,.0f} comments/s"
+    )
     lines = int(os.environ.get("BENCH_LINES", "1000000"))
     start = time.perf_counter()
     for count, mb in streaming(texts, lines):

@@ -20,6 +20,7 @@ from feedback.logs import configure_logging
 from feedback.services.survey_intake import take_survey_response
 from feedback.settings import PROJECT_ROOT, Settings
 from feedback.web.admin_users import StaffAdminController
+from feedback.web.admin_visits import VisitImportController
 from feedback.web.api import SessionApiController
 from feedback.web.auth_pages import login_page, login_submit, logout
 from feedback.web.errors import http_exception_handler, internal_error_handler
@@ -27,6 +28,7 @@ from feedback.web.health import healthz
 from feedback.web.home import home
 from feedback.web.request_log import RequestLogMiddleware
 from feedback.web.session_middleware import StaffSessionMiddleware
+from feedback.worker import BackgroundWork
 from surveys.web import survey_router
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -75,10 +77,15 @@ def create_app(settings: Settings) -> Litestar:
         absolute=dt.timedelta(hours=settings.session_absolute_hours),
     )
 
+    background = BackgroundWork(settings)
+
     async def open_database(app: Litestar) -> None:
         await start_engine(engine, settings)
+        if settings.dispatch_in_process:
+            background.start()
 
     async def close_database(app: Litestar) -> None:
+        await background.close()
         await close_engine(engine)
 
     app = Litestar(
@@ -89,6 +96,7 @@ def create_app(settings: Settings) -> Litestar:
             logout,
             home,
             StaffAdminController,
+            VisitImportController,
             SessionApiController,
             survey_router(sink=take_survey_response),
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),

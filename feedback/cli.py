@@ -131,6 +131,16 @@ def demo(host: str, port: int, no_serve: bool) -> None:
 
 
 @main.command()
+def worker() -> None:
+    """Run background work (the email outbox) in this process until stopped."""
+    from feedback.worker import run_worker
+
+    settings = _settings()
+    click.echo("Worker running; Ctrl+C to stop.")
+    _run_with_database(settings, lambda: run_worker(settings))
+
+
+@main.command()
 @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10000))
 def rescore(batch_size: int) -> None:
     """Re-analyse stored feedback scored by an older analyzer (resumable, in batches)."""

@@ -7,6 +7,8 @@ step). A missing or malformed value fails at start-up with a message that names 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import hmac
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -36,6 +38,7 @@ class Settings:
     database_pool_size: int = 10
     sqlite_busy_timeout_ms: int = 5000
     log_level: str = "INFO"
+    dispatch_in_process: bool = True
 
     @property
     def is_development(self) -> bool:
@@ -50,6 +53,11 @@ class Settings:
         # Browsers refuse Secure cookies over plain http://127.0.0.1, so development and the
         # test suite run without the flag; everything else gets it.
         return self.environment == "production"
+
+    @property
+    def blind_index_key(self) -> bytes:
+        """Key for blind indexes (e.g. the suppression list), derived from SECRET_KEY."""
+        return hmac.new(self.secret_key.encode(), b"blind-index-v1", hashlib.sha256).digest()
 
     @property
     def sqlite_path(self) -> Path:
@@ -121,6 +129,15 @@ def _parse_log_level(value: str) -> str:
     return level
 
 
+def _parse_bool(value: str) -> bool:
+    lowered = value.lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("must be true or false")
+
+
 def _parse_mail_from(value: str) -> str:
     if "@" not in value:
         raise ValueError("must contain an email address")
@@ -139,6 +156,7 @@ ENVIRONMENT_VARIABLES: dict[str, tuple[str, object]] = {
     "DATABASE_POOL_SIZE": ("database_pool_size", _parse_positive_int),
     "SQLITE_BUSY_TIMEOUT_MS": ("sqlite_busy_timeout_ms", _parse_positive_int),
     "LOG_LEVEL": ("log_level", _parse_log_level),
+    "DISPATCH_IN_PROCESS": ("dispatch_in_process", _parse_bool),
 }
 
 

@@ -149,8 +149,15 @@ async def create_invitation(
     visit_id: int, version_id: int, language: str = "en", ttl: dt.timedelta = DEFAULT_TTL
 ) -> str:
     """A new invitation; the raw token is returned once and only its hash is stored."""
+    return (await issue_invitation(visit_id, version_id, language, ttl))[1]
+
+
+async def issue_invitation(
+    visit_id: int, version_id: int, language: str = "en", ttl: dt.timedelta = DEFAULT_TTL
+) -> tuple[int, str]:
+    """Like create_invitation, also returning the new invitation's id."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    await Invitation.insert(
+    rows = await Invitation.insert(
         Invitation(
             visit=visit_id,
             survey_version=version_id,
@@ -158,8 +165,8 @@ async def create_invitation(
             language=language if language in ("en", "es") else "en",
             expires_at=_now() + ttl,
         )
-    )
-    return token
+    ).returning(Invitation.id)
+    return rows[0]["id"], token
 
 
 async def open_invitation(token: str) -> OpenInvitation:

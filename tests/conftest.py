@@ -22,6 +22,7 @@ import pytest
 from feedback.app import create_app
 from feedback.db import bind_engine, close_engine, make_engine, run_migrations, start_engine
 from feedback.settings import Settings, load_settings
+from tests.servers import SmtpServer
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -37,6 +38,8 @@ def make_settings(database_url: str, **overrides: str) -> Settings:
         "SECRET_KEY": TEST_SECRET_KEY,
         "BASE_URL": "http://127.0.0.1:8000",
         "LOG_LEVEL": "WARNING",
+        # Tests drive the dispatcher themselves (run_once) so mail arrives deterministically.
+        "DISPATCH_IN_PROCESS": "false",
         **overrides,
     }
     return load_settings(environ)
@@ -170,3 +173,16 @@ async def sign_in(client: httpx.AsyncClient, email: str, password: str) -> None:
         "/login", data={"email": email, "password": password, "_csrf_token": token}
     )
     assert response.status_code == 303, response.text
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A server on a free port, not started."""
+    server = SmtpServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mail_server(smtp_server: SmtpServer) -> SmtpServer:
+    return smtp_server.start()

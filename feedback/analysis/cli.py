@@ -38,8 +38,13 @@ def analyze_lines(lines: Iterable[str]) -> Iterator[tuple[str, str | None]]:
         except ValueError as exc:  # JSONDecodeError is a ValueError
             raw_id = record.get("id") if isinstance(record, dict) else None
             message = f"invalid input line: {exc}"
-            yield json.dumps({"id": None if raw_id is None else str(raw_id), "error": message},
-                             ensure_ascii=False), message
+            yield (
+                json.dumps(
+                    {"id": None if raw_id is None else str(raw_id), "error": message},
+                    ensure_ascii=False,
+                ),
+                message,
+            )
 
 
 @click.command("analyze")
@@ -75,12 +80,14 @@ def evaluate_command(file: str, as_json: bool) -> None:
 
 
 def _nhs_text(report: dict[str, Any]) -> str:
-    return "\n".join([
-        f"samples (criticality != 0): {report['samples']}",
-        f"balanced positive/negative accuracy: {report['balanced_pos_neg_accuracy']:.3f}",
-        f"  positive recall: {report['positive_recall']:.3f}  "
-        f"negative recall: {report['negative_recall']:.3f}",
-    ])
+    return "\n".join(
+        [
+            f"samples (criticality != 0): {report['samples']}",
+            f"balanced positive/negative accuracy: {report['balanced_pos_neg_accuracy']:.3f}",
+            f"  positive recall: {report['positive_recall']:.3f}  "
+            f"negative recall: {report['negative_recall']:.3f}",
+        ]
+    )
 
 
 def _jsonl_text(report: dict[str, Any]) -> str:
@@ -97,8 +104,11 @@ def _jsonl_text(report: dict[str, Any]) -> str:
     lines.append("per theme:            precision  recall      f1  support")
     for theme in THEMES:
         t = report["per_theme"][theme]
-        lines.append(f"  {theme:<18} {t['precision']:>9.3f} {t['recall']:>7.3f} "
-                     f"{t['f1']:>7.3f} {t['support']:>8}")
-    lines.append(f"urgent recall: {report['urgent_recall']:.3f}  "
-                 f"precision: {report['urgent_precision']:.3f}")
+        lines.append(
+            f"  {theme:<18} {t['precision']:>9.3f} {t['recall']:>7.3f} "
+            f"{t['f1']:>7.3f} {t['support']:>8}"
+        )
+    lines.append(
+        f"urgent recall: {report['urgent_recall']:.3f}  precision: {report['urgent_precision']:.3f}"
+    )
     return "\n".join(lines)

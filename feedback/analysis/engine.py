@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from feedback.analysis.fastre import Starts
+from feedback.analysis.fastre import Starts, compile_fast
 from feedback.analysis.language import detect, foreign_polarity
 from feedback.analysis.sentiment import ClauseScore, score
 from feedback.analysis.text import prepare
@@ -18,7 +18,7 @@ ANALYZER_VERSION = "heuristic-2.2"
 EVALUATIVE = 0.1
 
 # Answers that say nothing at all ("N/A", "-", "no comment").
-_NON_ANSWER = re.compile(
+_NON_ANSWER = compile_fast(
     r"^\s*(?:n/?a|na|nil|none|-+|\.+|\?+|x|no comments?|not applicable|nothing to (?:add|say|"
     r"report)|no|nope|nothing|nothing really|not really|no thanks|none at all|nothing at all|"
     r"can'?t think of anything|cannot think of anything|not that i can think of|"
@@ -26,8 +26,11 @@ _NON_ANSWER = re.compile(
     re.I,
 )
 # Openings that answer "what could we improve?" with "nothing".
-_NOTHING_TO_IMPROVE = re.compile(
-    r"^\s*(?:nothing|none|no|nope|not a thing|can'?t think|cannot think|couldn'?t think|"
+_NOTHING_TO_IMPROVE = compile_fast(
+    r"^\s*(?:nothing|none|(?:no|nope)(?=\s*(?:[.,!;:-]|$)|\s+(?:nothing|not|i|it|everything|all|"
+    r"thanks?|thank|really|none|improvements?|complaints?|changes?|problems?|issues?)\b)|"
+    r"not a thing|can'?t think|"
+    r"cannot think|couldn'?t think|no changes?|no problems?|no issues?|no thanks?|"
     r"i can'?t think|i cannot think|i don'?t think|i do not think|not really|nothing really|"
     r"not for me|no improvements?|all good|everything was|it was all|keep doing|"
     r"carry on|can'?t fault|couldn'?t fault|cannot fault|no complaints?|faultless|"
@@ -43,7 +46,7 @@ _NOTHING_TO_IMPROVE = re.compile(
 # An answer to "what could we improve?" that asks for something: a modal, a comparative, an
 # imperative opening ("Make the wait shorter", "Clean the showers"). Praise around it is the
 # polite frame of a criticism ("Great staff, more nurses at night would be better").
-_ASKS = re.compile(
+_ASKS = compile_fast(
     r"\b(?:could|would|should|shouldn'?t|need(?:s|ed)?|needing|more(?! than)|less|fewer|better|"
     r"improve\w*|wish|if only|not enough|lack\w*|too(?! much trouble)|instead|rather|please|"
     r"maybe|perhaps|"
@@ -58,7 +61,7 @@ _ASKS = re.compile(
     r"shorter|longer|bigger|cleaner|quieter|warmer|cooler|lower|higher)\b",
     re.I,
 )
-_SUGGESTION = re.compile(
+_SUGGESTION = compile_fast(
     r"\b(?:could (?:be|have been|do with) (?:\w+ )?(?:more|better|improved|quicker|faster|"
     r"less)|would (?:be|have been) (?:\w+ )?(?:better|nice|nicer|helpful|useful|good|great|"
     r"appreciated)|should (?:be|have)|needs? (?:to|more|improving)|wish (?:it|there|they|i)|"
@@ -66,16 +69,22 @@ _SUGGESTION = re.compile(
     r"could benefit|would (?:really )?help|would rather|everything else|otherwise)\b",
     re.I,
 )
-_NO_ASK = re.compile(
+_NO_ASK = compile_fast(
     r"\b(?:couldn'?t|could not|can'?t|cannot|wouldn'?t|would not|nothing|not|don'?t think|"
     r"do not think)\b[^.!?]{0,30}"
     r"\b(?:better|improve\w*|more|fault|wish|ask)\b",
     re.I,
 )
-_IMPROVE_Q = re.compile(r"improv|better|change|differently|wrong|suggest|dislike|least|"
-                        r"problem|could we|should we|mejorar", re.I)
-_PRAISE_Q = re.compile(r"\b(?:good|well|like|liked|best|enjoy|positive|great|happy)\b|"
-                       r"bien|bueno", re.I)
+_IMPROVE_Q = re.compile(
+    r"improv|better|change|differently|wrong|suggest|dislike|least|"
+    r"problem|could we|should we|mejorar",
+    re.I,
+)
+_PRAISE_Q = re.compile(
+    r"\b(?:good|well|like|liked|best|enjoy|positive|great|happy)\b|"
+    r"bien|bueno",
+    re.I,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +120,7 @@ class Analysis:
 
 
 def question_kind(question: str | None) -> str | None:
-    """"improve" for "what could we do better?", "praise" for "what was good?", else None."""
+    """ "improve" for "what could we do better?", "praise" for "what was good?", else None."""
     if not question or not question.strip():
         return None
     if _IMPROVE_Q.search(question):
@@ -153,8 +162,16 @@ def analyze(text: str, question: str | None = None) -> Analysis:
     sentiment, polarity = _apply_question(prep.text, kind, sentiment, polarity, explanation)
     explanation.extend(evidence)
     themes = _themes(prep.text, prep.starts, language, clauses, sentiment, explanation)
-    return Analysis(sentiment, round(polarity, 3), language, themes, bool(codes), codes,
-                    ANALYZER_VERSION, tuple(explanation))
+    return Analysis(
+        sentiment,
+        round(polarity, 3),
+        language,
+        themes,
+        bool(codes),
+        codes,
+        ANALYZER_VERSION,
+        tuple(explanation),
+    )
 
 
 def _non_answer(text: str, kind: str | None) -> Analysis:
@@ -166,13 +183,15 @@ def _non_answer(text: str, kind: str | None) -> Analysis:
     else:
         sentiment, polarity = "neutral", 0.0
         note = f'non-answer: "{said}" -> neutral' if said else "empty comment -> neutral"
-    language = "en" if any(ch.isalpha() for ch in said) and said.lower() not in {"n/a", "na"} \
-        else "und"
+    language = (
+        "en" if any(ch.isalpha() for ch in said) and said.lower() not in {"n/a", "na"} else "und"
+    )
     return Analysis(sentiment, polarity, language, (), False, (), ANALYZER_VERSION, (note,))
 
 
-def _urgent_floor(clauses: tuple[ClauseScore, ...], sentiment: str, polarity: float,
-                  explanation: list[str]) -> tuple[str, float]:
+def _urgent_floor(
+    clauses: tuple[ClauseScore, ...], sentiment: str, polarity: float, explanation: list[str]
+) -> tuple[str, float]:
     """A safety event is never praise: it makes the comment negative, or mixed at best."""
     praise = sum(c.score for c in clauses if c.score > 0)
     if sentiment == "positive" or (sentiment == "mixed" and praise < 0.6):
@@ -185,8 +204,9 @@ def _urgent_floor(clauses: tuple[ClauseScore, ...], sentiment: str, polarity: fl
     return sentiment, min(polarity, -0.3) if sentiment == "negative" else polarity
 
 
-def _apply_question(text: str, kind: str | None, sentiment: str, polarity: float,
-                    explanation: list[str]) -> tuple[str, float]:
+def _apply_question(
+    text: str, kind: str | None, sentiment: str, polarity: float, explanation: list[str]
+) -> tuple[str, float]:
     if kind == "improve":
         if _NOTHING_TO_IMPROVE.match(text) and sentiment != "negative":
             explanation.append('question context: "nothing to improve" -> positive')
@@ -195,15 +215,21 @@ def _apply_question(text: str, kind: str | None, sentiment: str, polarity: float
             # Any concrete answer to "what could we improve?" is a criticism.
             explanation.append("question context: suggestion to an improve question -> negative")
             return "negative", -0.3
-        if sentiment in ("positive", "mixed") and _ASKS.search(text) \
-                and not _NO_ASK.search(text):
+        if sentiment in ("positive", "mixed") and _ASKS.search(text) and not _NO_ASK.search(text):
             # Praise wrapped around a request is still the answer to "what could be better".
             sentiment = "mixed" if sentiment == "mixed" or polarity >= 0.6 else "negative"
-            explanation.append(f"question context: a request to an improve question -> "
-                               f"{sentiment}, leaning negative")
+            explanation.append(
+                f"question context: a request to an improve question -> "
+                f"{sentiment}, leaning negative"
+            )
             return sentiment, min(-0.2, -abs(polarity) / 2)
-    if kind is None and sentiment in ("mixed", "positive") and polarity > 0 \
-            and _SUGGESTION.search(text) and not _NO_ASK.search(text):
+    if (
+        kind is None
+        and sentiment in ("mixed", "positive")
+        and polarity > 0
+        and _SUGGESTION.search(text)
+        and not _NO_ASK.search(text)
+    ):
         # Praise plus a request for something better: the request is the point of the comment.
         explanation.append("praise with a request for improvement -> mixed, leaning negative")
         return "mixed", -polarity / 2
@@ -213,15 +239,26 @@ def _apply_question(text: str, kind: str | None, sentiment: str, polarity: float
     return sentiment, polarity
 
 
-def _themes(text: str, starts: Starts, language: str,
-            clauses: tuple[ClauseScore, ...], overall: str,
-            explanation: list[str]) -> tuple[ThemeResult, ...]:
+def _themes(
+    text: str,
+    starts: Starts,
+    language: str,
+    clauses: tuple[ClauseScore, ...],
+    overall: str,
+    explanation: list[str],
+) -> tuple[ThemeResult, ...]:
     results = []
-    bounds = [(c.chunk.start, c.chunk.end, abs(c.score) >= EVALUATIVE) for c in clauses] \
-        if clauses else None
+    bounds = (
+        [(c.chunk.start, c.chunk.end, abs(c.score) >= EVALUATIVE) for c in clauses]
+        if clauses
+        else None
+    )
     for theme, spans in find_themes(text, language, bounds, starts).items():
-        local = [c.score for c in clauses
-                 if any(c.chunk.start <= start < c.chunk.end for start, _, _ in spans)]
+        local = [
+            c.score
+            for c in clauses
+            if any(c.chunk.start <= start < c.chunk.end for start, _, _ in spans)
+        ]
         total = sum(local)
         if abs(total) >= 0.1:
             sentiment = _label(total)

@@ -65,13 +65,20 @@ class Tally:
             tp = self.confusion[(label, label)]
             predicted = sum(v for (_, p), v in self.confusion.items() if p == label)
             actual = sum(v for (g, _), v in self.confusion.items() if g == label)
-            per_class[label] = {"precision": _ratio(tp, predicted), "recall": _ratio(tp, actual),
-                                "support": actual}
+            per_class[label] = {
+                "precision": _ratio(tp, predicted),
+                "recall": _ratio(tp, actual),
+                "support": actual,
+            }
         per_theme = {}
         for theme in THEMES:
             tp, fp, fn = self.theme_tp[theme], self.theme_fp[theme], self.theme_fn[theme]
-            per_theme[theme] = {"precision": _ratio(tp, tp + fp), "recall": _ratio(tp, tp + fn),
-                                "f1": _f1(tp, fp, fn), "support": tp + fn}
+            per_theme[theme] = {
+                "precision": _ratio(tp, tp + fp),
+                "recall": _ratio(tp, tp + fn),
+                "f1": _f1(tp, fp, fn),
+                "support": tp + fn,
+            }
         tp, fp, fn = (sum(c.values()) for c in (self.theme_tp, self.theme_fp, self.theme_fn))
         return {
             "samples": self.n,
@@ -108,8 +115,7 @@ def evaluate_jsonl(lines: Iterable[str]) -> dict[str, Any]:
     return tally.report()
 
 
-_NOTHING = re.compile(r"^\s*(?:nothing|none|no|n/a|can'?t think|cannot think|not really)\b",
-                      re.I)
+_NOTHING = re.compile(r"^\s*(?:nothing|none|no|n/a|can'?t think|cannot think|not really)\b", re.I)
 
 
 _SUGGESTS = re.compile(r"\b(?:could|would|should|need|needs|more|better|improve\w*)\b", re.I)

@@ -24,7 +24,7 @@ def _tokens(pattern: str) -> list[str]:
     while i < len(pattern):
         ch = pattern[i]
         if ch == "\\":
-            out.append(pattern[i:i + 2])
+            out.append(pattern[i : i + 2])
             i += 2
         elif ch == "[":
             j = i + 1
@@ -34,7 +34,7 @@ def _tokens(pattern: str) -> list[str]:
                 j += 1
             while pattern[j] != "]":
                 j += 2 if pattern[j] == "\\" else 1
-            out.append(pattern[i:j + 1])
+            out.append(pattern[i : j + 1])
             i = j + 1
         elif ch == "(":
             if pattern.startswith("(?P<", i):
@@ -125,13 +125,13 @@ def _grouped(branches: list[list[object]]) -> list[list[object]]:
 
 def factor(pattern: str) -> str:
     """The same regex with every non-capturing alternation grouped by first letter."""
+    re.compile(pattern)  # a malformed pattern fails here, loudly, not half-parsed below
     branches, _ = _parse(_tokens(pattern), 0)
     return _render(branches, None)
 
 
 def compile_fast(pattern: str, flags: int = 0) -> re.Pattern[str]:
     return re.compile(factor(pattern), flags)
-
 
 
 # --- prefix gates ---------------------------------------------------------------------------
@@ -169,11 +169,13 @@ def _chars(tok: object) -> str | None:
         body, out, i = tok[1:-1], "", 0
         while i < len(body):
             if body[i] == "\\":
-                chars = _CLASS_ESCAPES.get(body[i:i + 2], body[i + 1:i + 2])
+                chars = _CLASS_ESCAPES.get(body[i : i + 2], body[i + 1 : i + 2])
                 out, i = out + chars, i + 2
             elif i + 2 < len(body) and body[i + 1] == "-":
-                out, i = out + "".join(chr(c) for c in range(ord(body[i]),
-                                                             ord(body[i + 2]) + 1)), i + 3
+                out, i = (
+                    out + "".join(chr(c) for c in range(ord(body[i]), ord(body[i + 2]) + 1)),
+                    i + 3,
+                )
             else:
                 out, i = out + body[i], i + 1
         return out if len(out) <= 40 else None
@@ -246,8 +248,12 @@ def _anchored(branches: list[list[object]]) -> bool:
         head = items[0]
         if head in ("\\b", "[$£]"):
             continue
-        if isinstance(head, tuple) and head[0] in ("(?:", "(") and _anchored(head[1]) and \
-                not (len(items) > 1 and isinstance(items[1], str) and items[1][:1] in _QUANT):
+        if (
+            isinstance(head, tuple)
+            and head[0] in ("(?:", "(")
+            and _anchored(head[1])
+            and not (len(items) > 1 and isinstance(items[1], str) and items[1][:1] in _QUANT)
+        ):
             continue
         return False
     return True
@@ -266,8 +272,7 @@ def gate(pattern: str) -> frozenset[str] | None:
         out: set[str] = set()
         for branch in branches:
             starts = _starts(branch, K)
-            if "" in starts or any(not s or not (s[0].isalnum() or s[0] in "$£")
-                                   for s in starts):
+            if "" in starts or any(not s or not (s[0].isalnum() or s[0] in "$£") for s in starts):
                 return None
             out |= starts
             if len(out) > _LIMIT:
@@ -323,8 +328,7 @@ class Gated:
     def _positions(self, starts: Starts) -> list[int]:
         g = self.gate
         assert g is not None
-        return [p for p, head in starts.heads
-                if head in g or head[:2] in g or head[:1] in g]
+        return [p for p, head in starts.heads if head in g or head[:2] in g or head[:1] in g]
 
     def search(self, text: str, starts: Starts) -> re.Match[str] | None:
         if self.gate is None:
@@ -350,20 +354,30 @@ class PatternSet:
             for key in item.gate or ():
                 index[len(key)].setdefault(key, []).append(i)
         self._index = tuple({k: tuple(v) for k, v in d.items()} for d in index)
+        # head -> the patterns that could match there; filled on first sight of each head
+        # (bounded by the number of distinct three-character beginnings).
+        self._memo: dict[str, tuple[int, ...]] = {}
+
+    def _ids(self, head: str) -> tuple[int, ...]:
+        _, one, two, three = self._index
+        ids = sorted({*three.get(head, ()), *two.get(head[:2], ()), *one.get(head[:1], ())})
+        found = self._memo[head] = tuple(ids)
+        return found
 
     def scan(self, text: str, starts: Starts) -> list[list[re.Match[str]]]:
         """For each pattern, its matches in `text` (what `finditer` would give)."""
-        _, one, two, three = self._index
+        memo = self._memo
         candidates: dict[int, list[int]] = {}
         for position, head in starts.heads:
-            for ids in (three.get(head), two.get(head[:2]), one.get(head[:1])):
-                if ids:
-                    for i in ids:
-                        found = candidates.get(i)
-                        if found is None:
-                            candidates[i] = [position]
-                        elif found[-1] != position:
-                            found.append(position)
+            ids = memo.get(head)
+            if ids is None:
+                ids = self._ids(head)
+            for i in ids:
+                found = candidates.get(i)
+                if found is None:
+                    candidates[i] = [position]
+                else:
+                    found.append(position)
         out: list[list[re.Match[str]]] = [[] for _ in self.items]
         for i in self.always:
             out[i] = list(self.items[i].regex.finditer(text))

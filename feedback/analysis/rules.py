@@ -11,20 +11,54 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from feedback.analysis.fastre import Gated
+from feedback.analysis.fastre import PatternSet, compile_fast
 
-_NUM = (r"(?:\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
-        r"twelve|fifteen|twenty|thirty|forty|fifty|sixty|ninety|half an?|several|a few|few|"
-        r"a couple of|couple of|many)")
+_NUM = (
+    r"(?:\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+    r"twelve|fifteen|twenty|thirty|forty|fifty|sixty|ninety|half an?|several|a few|few|"
+    r"a couple of|couple of|many)"
+)
 _NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15,
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "ninety": 90,
-    "half a": 0.5, "half an": 0.5, "several": 3, "a few": 3, "few": 3, "a couple of": 2,
-    "couple of": 2, "many": 5,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "ninety": 90,
+    "half a": 0.5,
+    "half an": 0.5,
+    "several": 3,
+    "a few": 3,
+    "few": 3,
+    "a couple of": 2,
+    "couple of": 2,
+    "many": 5,
 }
-_UNIT_MINUTES = {"min": 1, "minute": 1, "hour": 60, "hr": 60, "day": 1440, "week": 10080,
-                 "month": 43200, "year": 525600}
+_UNIT_MINUTES = {
+    "min": 1,
+    "minute": 1,
+    "hour": 60,
+    "hr": 60,
+    "day": 1440,
+    "week": 10080,
+    "month": 43200,
+    "year": 525600,
+}
 DURATION = re.compile(
     rf"\b({_NUM})(?:\s*(?:\+|or more|plus|and a half))?[\s-]*"
     r"(mins?|minutes?|hours?|hrs?|days?|weeks?|months?|years?)\b"
@@ -66,19 +100,23 @@ def duration_hits(text: str) -> list[Hit]:
     hits = []
     for match in DURATION.finditer(text):
         span = minutes(match.group(1), match.group(2))
-        before = text[max(0, match.start() - 60):match.start()]
-        after = text[match.end():match.end() + 25]
+        before = text[max(0, match.start() - 60) : match.start()]
+        after = text[match.end() : match.end() + 25]
         said = match.group(0)
         if re.search(r"never (?:waited|had to wait) (?:more|longer) than\s*$", before):
             hits.append(Hit(match.start(), match.end(), 0.5, "short wait", said))
-        elif (span <= 30 or (span <= 60 and re.search(r"\b(?:within|under|less than)\s*$",
-                                                     before))) and _SPEED_CUE.search(before) \
-                and not re.search(
-            r"\b(?:late|behind|over|more than)\s*$", before
-        ) and not _LATER_CUE.match(after):
+        elif (
+            (span <= 30 or (span <= 60 and re.search(r"\b(?:within|under|less than)\s*$", before)))
+            and _SPEED_CUE.search(before)
+            and not re.search(r"\b(?:late|behind|over|more than)\s*$", before)
+            and not _LATER_CUE.match(after)
+        ):
             hits.append(Hit(match.start(), match.end(), 0.45, "short wait", said))
-        elif (span >= 30 and (_DELAY_CUE.search(before[-45:]) or _LATER_CUE.match(after))
-              and not re.search(r"\b(?:within|under|less than)\s*$", before)):
+        elif (
+            span >= 30
+            and (_DELAY_CUE.search(before[-45:]) or _LATER_CUE.match(after))
+            and not re.search(r"\b(?:within|under|less than)\s*$", before)
+        ):
             strength = -0.5 if span < 60 else -0.7
             hits.append(Hit(match.start(), match.end(), strength, "long wait", said))
     return hits
@@ -87,144 +125,260 @@ def duration_hits(text: str) -> list[Hit]:
 NO_IMPROVEMENT = "nothing to improve"
 
 
-def _rules(table: list[tuple[str, float, str]]) -> tuple[tuple[Gated, float, str], ...]:
-    return tuple((Gated(pattern), polarity, name) for pattern, polarity, name in table)
+def _rules(table: list[tuple[str, float, str]]) -> tuple[tuple[str, float, str], ...]:
+    return tuple(table)
 
 
 _SUBJ = r"(?:nobody|no one|no-one|noone|none of them|nobody else)"
-_ACT = (r"(?:called?|calls|rang|told|tells|explained|came|checked|answered|responded|replied|"
-        r"listened|cared|bothered|helped|mentioned|looked|followed up|got back|showed up|"
-        r"apologi[sz]ed|knew|seemed to know|informed|updated|warned|offered|asked|"
-        r"did anything|returned|contacted|could tell|can explain|could explain|read)")
+_ACT = (
+    r"(?:called?|calls|rang|told|tells|explained|came|checked|answered|responded|replied|"
+    r"listened|cared|bothered|helped|mentioned|looked|followed up|got back|showed up|"
+    r"apologi[sz]ed|knew|seemed to know|informed|updated|warned|offered|asked|"
+    r"did anything|returned|contacted|could tell|can explain|could explain|read)"
+)
 
 # Reported facts that patients write as complaints (and one way of praising: "nothing could
 # have been better"). Self-negating: never negated again.
-FACT_RULES = _rules([
-    (r"\b(?:nothing|not a thing) (?:\w+ ){0,3}(?:could|can|would|needs to|to) (?:\w+ ){0,3}"
-     r"(?:better|improved?)|(?:could not|couldn't|can't|cannot|could never) (?:\w+ ){0,3}"
-     r"(?:better|improve\w*)|(?:don't|do not) think (?:\w+ ){0,2}could (?:\w+ ){0,4}"
-     r"(?:better|improve\w*)|nothing (?:else )?(?:that )?(?:could|can) (?:have )?be(?:en)? "
-     r"done|nothing (?:was|seemed|is) (?:ever )?(?:too much|to much) trouble)\b",
-     0.6, NO_IMPROVEMENT),
-    (rf"\b{_SUBJ} (?:ever |even |actually |has |had |would |will |could |was able to )?{_ACT}",
-     -0.6, "nobody acted"),
-    (r"\bnever (?:once )?(?:got|received|heard|called|came|happened|showed|arrived|got back|"
-     r"returned|answered|explained|told|followed up|applied|responded|replied|looked|"
-     r"listened|gave)\b", -0.6, "never happened"),
-    (r"\b(?:didn't|did not|doesn't|does not|won't|wouldn't|couldn't|could not|can't|cannot|"
-     r"never) (?:even |once |bother to |actually )?(?:look(?:ed)? at me|listen|explain|call|tell|"
-     r"check|wash|answer|introduce|bother|apologi[sz]e|return|respond|reply|let me|work|load|"
-     r"find|read|help|care)\b", -0.5, "failed to act"),
-    (r"\bwithout (?:even |an? |any )?(?:apology|explanation|asking|permission|consent|"
-     r"checking|washing|looking|examining|warning|notice|telling|doing)\b", -0.5, "without"),
-    (r"\bno (?:apology|explanation|callback|call back|reply|response|answer|idea|"
-     r"instructions|information|updates?|notice|one there|communication|follow[- ]?up|"
-     r"help|sympathy|empathy|compassion|interpreter|privacy|soap|toilet paper|"
-     r"wheelchair|ramp|dignity|respect)\b", -0.5, "missing"),
-    (r"\bhad to (?:repeat|chase|keep|call|ask|come back|fight|figure|translate|push|beg|"
-     r"drive|explain|go back|remind|wait|find|bring|be lifted|sort)\b", -0.45, "had to"),
-    (r"\b(?:hung up|cut off|disconnected|got lost|lost my|lost our|lost the|misplaced|"
-     r"forgot (?:about )?(?:me|my|us)|double[- ]?book\w*|turned away|sent (?:me |us |him |her )?"
-     r"home (?:with|without)|out of order|out of service|kept getting|back and forth|"
-     r"back to square one|fell through|slipped through)\b", -0.5, "service failure"),
-    (r"\b(?:still (?:waiting|nothing|no|haven't|have not|hasn't|don't|do not|not|can't)|"
-     r"(?:it'?s|that was|it has been|that's) been (?:\w+ ){0,2}(?:weeks|months|days)|"
-     r"day \d+|\d+ (?:weeks|months) later|heard nothing)\b", -0.5, "still waiting"),
-    (r"\b(?:charged|billed|paid|paying) (?:me |us |my insurance )?(?:twice|double|again|"
-     r"for (?:a|an|the) (?:visit|appointment|service)s? (?:that|i|they|we) (?:never|didn't))\b",
-     -0.55, "billing error"),
-    (r"\b(?:surprise|unexpected|incorrect|wrong) (?:bill|charge|fee)s?\b|\b(?:no-show|"
-     r"cancellation|late|facility) fee\b|\bcollections\b|\bpast due\b|\bout of network\b|"
-     r"\b(?:claim|coverage) (?:was |got |is )?denied\b|\bdenying\b", -0.5, "billing problem"),
-    (r"\b(?:wrong|incorrect) (?:medication|medicine|meds|pill|dose|drug|patient|name|"
-     r"address|time|date|results?|diagnosis|leg|arm|side)\b", -0.6, "wrong item"),
-    (r"\b(?:cancel(?:l)?ed|rescheduled|bumped|moved) (?:on me|my|it|again|twice|\w+ times)\b|"
-     r"\b(?:\d+|two|three|four|five|six) (?:times|calls|phone calls|attempts|tries|visits)\b|"
-     r"\bnot so much\b", -0.35, "repeated failure"),
-    (r"\b(?:smelled|smells|smelt|stank|stunk) (?:like|of)\b|\bnot (?:cleaned|emptied|"
-     r"wiped|changed|washed)\b|\b(?:hadn't|had not|wasn't|was not|weren't) (?:been )?(?:cleaned|"
-     r"emptied|wiped|changed)\b|\b(?:blood|hair|trash|crumbs|stains?) on the\b",
-     -0.55, "unclean"),
-    (r"\b(?:error (?:page|message)|does nothing|doesn't work|won't let me|logs me out|"
-     r"kept crashing|keeps crashing|crashed|won't load|wouldn't load|froze|dropped \w+ "
-     r"times|glitch\w*)\b", -0.5, "broken system"),
-    (r"\b(?:who is checking|how is (?:that|this|anyone|it)|what is the point|what's the point|"
-     r"does anyone|is anyone|why do i|why does|why is it|who can make)\b", -0.45,
-     "rhetorical complaint"),
-    (r"\b(?:won't be (?:back|returning|coming back)|never (?:again|coming back|going back|"
-     r"return)|go elsewhere|going elsewhere|find another|switching (?:doctors|providers)|"
-     r"avoid (?:this|at all costs)|stay away|do not go|don't go here|zero stars|one star|"
-     r"1 star|0 stars|not worth)\b", -0.7, "would not return"),
-    (r"\b(?:could have died|almost died|nearly died|set me back|scared to death|"
-     r"worst experience|traumati[sz]\w+|in tears|made me cry|left in pain|in so much pain|"
-     r"screaming in pain|in agony)\b", -0.7, "harm"),
-    (r"\b(?:left me|left us|left him|left her|kept me|kept us) (?:waiting|in the dark|"
-     r"hanging|alone|sitting|lying)\b", -0.5, "left waiting"),
-    (r"\b(?:nothing (?:was|got) done|did nothing|didn't do anything|didn't lift a finger|"
-     r"no one seemed|nobody seemed|seemed (?:irritated|annoyed|bothered|rushed|uninterested)|"
-     r"not interested)\b", -0.5, "inaction"),
-    (r"\bprices? (?:aren't|are not|isn't|is not|weren't) posted\b|"
-     r"\b(?:can't|couldn't|could not|cannot) (?:find|get|hear|read|reach|understand)\b",
-     -0.45, "barrier"),
-    (r"\b(?:would (?:have )?be(?:en)? (?:better|nicer|nice|helpful|good|great|useful|"
-     r"appreciated|beneficial|an improvement)|could (?:have )?be(?:en)? (?:\w+ ){0,2}(?:better|"
-     r"improved|more|less|quicker|faster|clearer|shorter)|could benefit|would (?:really )?help|"
-     r"would rather|"
-     r"could have done with|should (?:have|be|not)|shouldn't|needs? (?:to|more|improving)|"
-     r"would (?:like|prefer|help)|wish (?:i|we|they|there|you|could)|i wish|"
-     r"the only (?:thing|improvement|issue|problem|criticism|negative|downside)|"
-     r"could improve|improvement would|not enough|lack of|it would help|would love)\b|"
-     r"(?:^|[.!?]\s*)(?:more|better|less|fewer|improve\w*|quicker|faster|"
-     r"maybe|perhaps|consider|suggest\w*|please (?:consider|add|make|offer|provide)|"
-     r"is there (?:a|any) way|how (?:do|can) i)\b", -0.35, "suggestion"),
-    (r"\b(?:too (?:long|slow|expensive|loud|cold|hot|busy|far)|long (?:wait|waits|queue|"
-     r"delays?)|understaffed|short staffed|short-staffed|(?:took|takes|taking|take) (?:a )?"
-     r"(?:very |really |so )?(?:long|ages|forever|an age)|(?:a )?long time (?:to|before|for))\b",
-     -0.5, "excess"),
-])
+FACT_RULES = _rules(
+    [
+        (
+            r"\b(?:(?:nothing|not a thing) (?:\w+ ){0,3}(?:could|can|would|needs to|to) (?:\w+ ){0,3}"
+            r"(?:better|improved?)|(?:could not|couldn't|can't|cannot|could never) (?:\w+ ){0,3}"
+            r"(?:better|improve\w*)|(?:don't|do not) think (?:\w+ ){0,2}could (?:\w+ ){0,4}"
+            r"(?:better|improve\w*)|nothing (?:else )?(?:that )?(?:could|can) (?:have )?be(?:en)? "
+            r"done|nothing (?:was|seemed|is) (?:ever )?(?:too much|to much) trouble|(?:would|wouldn't) "
+            r"change (?:nothing|a thing|anything)|keep doing (?:what|the same|it)|spot on)\b",
+            0.6,
+            NO_IMPROVEMENT,
+        ),
+        (
+            rf"\b{_SUBJ} (?:ever |even |actually |has |had |would |will |could |was able to )?{_ACT}",
+            -0.6,
+            "nobody acted",
+        ),
+        (
+            r"\bnever (?:once )?(?:got|received|heard|called|came|happened|showed|arrived|got back|"
+            r"returned|answered|explained|told|followed up|applied|responded|replied|looked|"
+            r"listened|gave)\b",
+            -0.6,
+            "never happened",
+        ),
+        (
+            r"\b(?:didn't|did not|doesn't|does not|won't|wouldn't|couldn't|could not|can't|cannot|"
+            r"never) (?:even |once |bother to |actually )?(?:look(?:ed)? at me|listen|explain|call|tell|"
+            r"check|wash|answer|introduce|bother|apologi[sz]e|return|respond|reply|let me|work|load|"
+            r"find|read|help|care)\b",
+            -0.5,
+            "failed to act",
+        ),
+        (
+            r"\bwithout (?:even |an? |any )?(?:apology|explanation|asking|permission|consent|"
+            r"checking|washing|looking|examining|warning|notice|telling|doing)\b",
+            -0.5,
+            "without",
+        ),
+        (
+            r"\bno (?:apology|explanation|callback|call back|reply|response|answer|idea|"
+            r"instructions|information|updates?|notice|one there|communication|follow[- ]?up|"
+            r"help|sympathy|empathy|compassion|interpreter|privacy|soap|toilet paper|"
+            r"wheelchair|ramp|dignity|respect)\b",
+            -0.5,
+            "missing",
+        ),
+        (
+            r"\bhad to (?:repeat|chase|keep|call|ask|come back|fight|figure|translate|push|beg|"
+            r"drive|explain|go back|remind|wait|find|bring|be lifted|sort)\b",
+            -0.45,
+            "had to",
+        ),
+        (
+            r"\b(?:hung up|cut off|disconnected|got lost|lost my|lost our|lost the|misplaced|"
+            r"forgot (?:about )?(?:me|my|us)|double[- ]?book\w*|turned away|sent (?:me |us |him |her )?"
+            r"home (?:with|without)|out of order|out of service|kept getting|back and forth|"
+            r"back to square one|fell through|slipped through)\b",
+            -0.5,
+            "service failure",
+        ),
+        (
+            r"\b(?:still (?:waiting|nothing|no|haven't|have not|hasn't|don't|do not|not|can't)|"
+            r"(?:it'?s|that was|it has been|that's) been (?:\w+ ){0,2}(?:weeks|months|days)|"
+            r"day \d+|\d+ (?:weeks|months) later|heard nothing)\b",
+            -0.5,
+            "still waiting",
+        ),
+        (
+            r"\b(?:charged|billed|paid|paying) (?:me |us |my insurance )?(?:twice|double|again|"
+            r"for (?:a|an|the) (?:visit|appointment|service)s? (?:that|i|they|we) (?:never|didn't))\b",
+            -0.55,
+            "billing error",
+        ),
+        (
+            r"\b(?:surprise|unexpected|incorrect|wrong) (?:bill|charge|fee)s?\b|\b(?:no-show|"
+            r"cancellation|late|facility) fee\b|\bcollections\b|\bpast due\b|\bout of network\b|"
+            r"\b(?:claim|coverage) (?:was |got |is )?denied\b|\bdenying\b",
+            -0.5,
+            "billing problem",
+        ),
+        (
+            r"\b(?:wrong|incorrect) (?:medication|medicine|meds|pill|dose|drug|patient|name|"
+            r"address|time|date|results?|diagnosis|leg|arm|side)\b",
+            -0.6,
+            "wrong item",
+        ),
+        (
+            r"\b(?:cancel(?:l)?ed|rescheduled|bumped|moved) (?:on me|my|it|again|twice|\w+ times)\b|"
+            r"\b(?:\d+|two|three|four|five|six) (?:times|calls|phone calls|attempts|tries|visits)\b|"
+            r"\bnot so much\b",
+            -0.35,
+            "repeated failure",
+        ),
+        (
+            r"\b(?:smelled|smells|smelt|stank|stunk) (?:like|of)\b|\bnot (?:cleaned|emptied|"
+            r"wiped|changed|washed)\b|\b(?:hadn't|had not|wasn't|was not|weren't) (?:been )?(?:cleaned|"
+            r"emptied|wiped|changed)\b|\b(?:blood|hair|trash|crumbs|stains?) on the\b",
+            -0.55,
+            "unclean",
+        ),
+        (
+            r"\b(?:error (?:page|message)|does nothing|doesn't work|won't let me|logs me out|"
+            r"kept crashing|keeps crashing|crashed|won't load|wouldn't load|froze|dropped \w+ "
+            r"times|glitch\w*)\b",
+            -0.5,
+            "broken system",
+        ),
+        (
+            r"\b(?:who is checking|how is (?:that|this|anyone|it)|what is the point|what's the point|"
+            r"does anyone|is anyone|why do i|why does|why is it|who can make)\b",
+            -0.45,
+            "rhetorical complaint",
+        ),
+        (
+            r"\b(?:won't be (?:back|returning|coming back)|never (?:again|coming back|going back|"
+            r"return)|go elsewhere|going elsewhere|find another|switching (?:doctors|providers)|"
+            r"avoid (?:this|at all costs)|stay away|do not go|don't go here|zero stars|one star|"
+            r"1 star|0 stars|not worth)\b",
+            -0.7,
+            "would not return",
+        ),
+        (
+            r"\b(?:could have died|almost died|nearly died|set me back|scared to death|"
+            r"worst experience|traumati[sz]\w+|in tears|made me cry|left in pain|in so much pain|"
+            r"screaming in pain|in agony)\b",
+            -0.7,
+            "harm",
+        ),
+        (
+            r"\b(?:left me|left us|left him|left her|kept me|kept us) (?:waiting|in the dark|"
+            r"hanging|alone|sitting|lying)\b",
+            -0.5,
+            "left waiting",
+        ),
+        (
+            r"\b(?:nothing (?:was|got) done|did nothing|didn't do anything|didn't lift a finger|"
+            r"no one seemed|nobody seemed|seemed (?:irritated|annoyed|bothered|rushed|uninterested)|"
+            r"not interested)\b",
+            -0.5,
+            "inaction",
+        ),
+        (
+            r"\bprices? (?:aren't|are not|isn't|is not|weren't) posted\b|"
+            r"\b(?:can't|couldn't|could not|cannot) (?:find|get|hear|read|reach|understand)\b",
+            -0.45,
+            "barrier",
+        ),
+        (
+            r"\b(?:would (?:have )?be(?:en)? (?:better|nicer|nice|helpful|good|great|useful|"
+            r"appreciated|beneficial|an improvement)|could (?:have )?be(?:en)? (?:\w+ ){0,2}(?:better|"
+            r"improved|more|less|quicker|faster|clearer|shorter)|could benefit|would (?:really )?help|"
+            r"would rather|"
+            r"could have done with|should (?:have|be|not)|shouldn't|needs? (?:to|more|improving)|"
+            r"would (?:like|prefer|help)|wish (?:i|we|they|there|you|could)|i wish|"
+            r"the only (?:thing|improvement|issue|problem|criticism|negative|downside)|"
+            r"could improve|improvement would|not enough|lack of|it would help|would love)\b|"
+            r"(?:^|[.!?]\s*)(?:more|better|less|fewer|improve\w*|quicker|faster|"
+            r"maybe|perhaps|consider|suggest\w*|please (?:consider|add|make|offer|provide)|"
+            r"is there (?:a|any) way|how (?:do|can) i)\b",
+            -0.35,
+            "suggestion",
+        ),
+        (
+            r"\b(?:too (?:long|slow|expensive|loud|cold|hot|busy|far)|long (?:wait|waits|queue|"
+            r"delays?)|understaffed|short staffed|short-staffed|(?:took|takes|taking|take) (?:a )?"
+            r"(?:very |really |so )?(?:long|ages|forever|an age)|(?:a )?long time (?:to|before|for))\b",
+            -0.5,
+            "excess",
+        ),
+    ]
+)
 
 # Phrases without opinion words that a negation reverses ("never made me feel like a number",
 # "not in and out in 10 minutes").
-PRAISE_RULES = _rules([
-    (r"\b(?:rolled (?:her|his|their) eyes|eye[- ]roll|laughed at|laughing (?:at|about)|"
-     r"yelled|shouted|snapped|talked down|talked to me like|treated (?:me|us|him|her|them) "
-     r"like (?:a|an|dirt|garbage|criminal|child|idiot|number)|made me feel (?:like|stupid|"
-     r"dumb|small|judged|a)|acted like|short with|brushed (?:me |it |us )?off|brushed off|"
-     r"on (?:her|his|their) (?:personal )?phone|chatting)\b", -0.6, "disrespect"),
+PRAISE_RULES = _rules(
+    [
+        (
+            r"\b(?:rolled (?:her|his|their) eyes|eye[- ]roll|laughed at|laughing (?:at|about)|"
+            r"yelled|shouted|snapped|talked down|talked to me like|treated (?:me|us|him|her|them) "
+            r"like (?:a|an|dirt|garbage|criminal|child|idiot|number)|made me feel (?:like|stupid|"
+            r"dumb|small|judged|a)|acted like|short with|brushed (?:me |it |us )?off|brushed off|"
+            r"on (?:her|his|their) (?:personal )?phone|chatting)\b",
+            -0.6,
+            "disrespect",
+        ),
+        (
+            r"\b(?:looked after (?:\w+ ){0,2}(?:well|brilliantly|beautifully)|well looked after|"
+            r"always there|nothing (?:was )?too much trouble|no complaints?|nothing but (?:praise|"
+            r"good|positive)|couldn'?t (?:do|have done|be) (?:any )?better|no improvements? "
+            r"(?:needed|required|necessary)|can'?t think of (?:anything|any)|keep (?:it|up)|"
+            r"in and out|seen (?:right away|straight away|immediately|quickly|promptly|on time|"
+            r"right on time|early)|on time|right on time|no wait|no waiting|didn't have to wait|"
+            r"same[- ]day|same[- ]week|next[- ]day|next morning|got me in)\b",
+            0.45,
+            "prompt service",
+        ),
+        (
+            r"\b(?:above and beyond|went out of (?:her|his|their) way|made (?:me|us) feel "
+            r"(?:safe|welcome|comfortable|at ease|heard|respected|like family|valued)|put (?:me|us) "
+            r"at ease|took (?:the )?time|treated (?:me|us|her|him|them|my \w+) (?:with|like family)|"
+            r"like family|can't fault|couldn't fault|cannot fault|couldn't have asked for|"
+            r"can't say enough|can't recommend|couldn't ask for|could not have asked for|"
+            r"top notch|first class|second to none|10/10|five stars|5 stars|a\+|well done|"
+            r"keep up the good work|hats off|shout ?out|kudos|bless|high (?:standards?|quality)|"
+            r"well organi[sz]ed|nailed it)\b",
+            0.7,
+            "praise",
+        ),
+        (
+            r"\b(?:talked|walked) (?:me|us) through|answered (?:all|every|each) (?:of my |my |our )?"
+            r"(?:questions?|concerns?)|kept (?:us|me) (?:updated|informed|posted)|"
+            r"explained (?:everything|it all|each|every|what|why|exactly|how)|took (?:my|our) "
+            r"(?:concerns|symptoms|pain) seriously|listened to (?:me|us|my)\b|caught (?:it|the|an)\b",
+            0.5,
+            "good care act",
+        ),
+        (
+            r"\b(?:called me (?:the same day|the next day|the day after|herself|himself|back)|"
+            r"followed up|checking (?:on|how) (?:me|i)|checked on (?:me|us)|"
+            r"within (?:a day|24 hours|the hour)|handled (?:it|everything|the)|reversed|"
+            r"washed (?:their|her|his) hands|always knocked|knocked and waited|kept me covered)\b",
+            0.45,
+            "good service act",
+        ),
+        (
+            r"\b(?:feel like a new person|back to normal|life[- ]?saver|saved my life|saved (?:me|us) "
+            r"a trip|worth mentioning|small touches|go a long way|meant a lot|means a lot|"
+            r"healthy because|feel safe|felt safe|felt respected|felt heard|felt prepared)\b",
+            0.6,
+            "good outcome",
+        ),
+    ]
+)
 
-    (r"\b(?:looked after (?:\w+ ){0,2}(?:well|brilliantly|beautifully)|well looked after|"
-     r"always there|nothing (?:was )?too much trouble|no complaints?|nothing but (?:praise|"
-     r"good|positive)|couldn'?t (?:do|have done|be) (?:any )?better|no improvements? "
-     r"(?:needed|required|necessary)|can'?t think of (?:anything|any)|keep (?:it|up)|"
-     r"in and out|seen (?:right away|straight away|immediately|quickly|promptly|on time|"
-     r"right on time|early)|on time|right on time|no wait|no waiting|didn't have to wait|"
-     r"same[- ]day|same[- ]week|next[- ]day|next morning|got me in)\b", 0.45, "prompt service"),
-    (r"\b(?:above and beyond|went out of (?:her|his|their) way|made (?:me|us) feel "
-     r"(?:safe|welcome|comfortable|at ease|heard|respected|like family|valued)|put (?:me|us) "
-     r"at ease|took (?:the )?time|treated (?:me|us|her|him|them|my \w+) (?:with|like family)|"
-     r"like family|can't fault|couldn't fault|cannot fault|couldn't have asked for|"
-     r"can't say enough|can't recommend|couldn't ask for|could not have asked for|"
-     r"top notch|first class|second to none|10/10|five stars|5 stars|a\+|well done|"
-     r"keep up the good work|hats off|shout ?out|kudos|bless|high (?:standards?|quality)|"
-     r"well organi[sz]ed|nailed it)\b", 0.7, "praise"),
-    (r"\b(?:talked|walked) (?:me|us) through|answered (?:all|every|each) (?:of my |my |our )?"
-     r"(?:questions?|concerns?)|kept (?:us|me) (?:updated|informed|posted)|"
-     r"explained (?:everything|it all|each|every|what|why|exactly|how)|took (?:my|our) "
-     r"(?:concerns|symptoms|pain) seriously|listened to (?:me|us|my)\b|caught (?:it|the|an)\b",
-     0.5, "good care act"),
-    (r"\b(?:called me (?:the same day|the next day|the day after|herself|himself|back)|"
-     r"followed up|checking (?:on|how) (?:me|i)|checked on (?:me|us)|"
-     r"within (?:a day|24 hours|the hour)|handled (?:it|everything|the)|reversed|"
-     r"washed (?:their|her|his) hands|always knocked|knocked and waited|kept me covered)\b",
-     0.45, "good service act"),
-    (r"\b(?:feel like a new person|back to normal|life[- ]?saver|saved my life|saved (?:me|us) "
-     r"a trip|worth mentioning|small touches|go a long way|meant a lot|means a lot|"
-     r"healthy because|feel safe|felt safe|felt respected|felt heard|felt prepared)\b",
-     0.6, "good outcome"),
-])
+# Every fact and praise rule, matched together in one pass (fastre.PatternSet).
+RULE_SET = PatternSet([pattern for pattern, _, _ in FACT_RULES + PRAISE_RULES])
+N_FACT = len(FACT_RULES)
 
 # Irony markers: a positive word inside these clauses is read as its opposite.
-SARCASM_STRONG = re.compile(
+SARCASM_STRONG = compile_fast(
     r"(?:^|[.!?\n]\s*)(?:oh,? )?(?:great|fantastic|wonderful|perfect|brilliant|awesome|"
     r"lovely|nice|just "
     r"great|super),? (?:another|more|yet another|so now|now i|just what)\b|\blove that for me\b|"
@@ -233,8 +387,7 @@ SARCASM_STRONG = re.compile(
     r"spending|sitting|driving|having to|the \$|sitting)\b|\bso glad i (?:paid|waited|drove)\b"
     r"|\bgood job\b.*\bnot\b|🙃|🤡"
 )
-SARCASM_WEAK = re.compile(
+SARCASM_WEAK = compile_fast(
     r"\b(?:thanks (?:a lot|for that|so much for (?:nothing|that))|thank you for that|"
     r"great job|nice job|just great|how lovely|how nice|brilliant|perfect)\b"
 )
-

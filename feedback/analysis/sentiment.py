@@ -21,8 +21,10 @@ from feedback.analysis.lexicon import (
 )
 from feedback.analysis.rules import (
     FACT_RULES,
+    N_FACT,
     NO_IMPROVEMENT,
     PRAISE_RULES,
+    RULE_SET,
     SARCASM_STRONG,
     SARCASM_WEAK,
     Hit,
@@ -34,8 +36,25 @@ _WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
 _NEG_WINDOW = 3
 # Words a negation reaches through without using up its window: "never once made me feel
 # rushed" negates "rushed" like "never rushed" does.
-_NEG_TRANSPARENT = frozenset({"once", "ever", "even", "made", "make", "makes", "me", "us",
-                              "feel", "felt", "feeling", "seem", "seemed", "at", "all"})
+_NEG_TRANSPARENT = frozenset(
+    {
+        "once",
+        "ever",
+        "even",
+        "made",
+        "make",
+        "makes",
+        "me",
+        "us",
+        "feel",
+        "felt",
+        "feeling",
+        "seem",
+        "seemed",
+        "at",
+        "all",
+    }
+)
 _NEG_REACH = 7
 _CLAUSE_END = re.compile(r"[.!?;,:\n]")
 # Words that end a negation's reach inside a clause ("not only kind but...", "no wait and").
@@ -62,7 +81,7 @@ class Scored:
     reasons: tuple[str, ...]
 
 
-def _negated(words: list[str], index: int) -> str | None:
+def _negated(words: list[str], index: int) -> int | None:
     counted = 0
     j = index - 1
     while j >= 0 and counted < _NEG_WINDOW and index - j <= _NEG_REACH:
@@ -70,7 +89,7 @@ def _negated(words: list[str], index: int) -> str | None:
         if word in _NEG_STOP and word not in INTENSIFIERS:
             return None
         if word in NEGATORS or word.endswith("n't"):
-            return word
+            return j
         if word not in _NEG_TRANSPARENT:
             counted += 1
         j -= 1
@@ -91,27 +110,39 @@ def rule_hits(text: str, starts: Starts | None = None) -> list[Hit]:
     """All phrase and duration rules that fire anywhere in the normalised text."""
     starts = text_starts(text) if starts is None else starts
     hits = duration_hits(text)
-    for pattern, polarity, name in FACT_RULES:
-        hits.extend(Hit(m.start(), m.end(), polarity, name, m.group(0))
-                    for m in pattern.finditer(text, starts))
-    for pattern, polarity, name in PRAISE_RULES:
-        for m in pattern.finditer(text, starts):
+    matches = RULE_SET.scan(text, starts)
+    for (_, polarity, name), found in zip(FACT_RULES, matches, strict=False):
+        hits.extend(Hit(m.start(), m.end(), polarity, name, m.group(0)) for m in found)
+    for (_, polarity, name), found in zip(PRAISE_RULES, matches[N_FACT:], strict=True):
+        for m in found:
             # A negation reaches back over words, never over a clause's punctuation.
-            window = _CLAUSE_END.split(text[max(0, m.start() - 30):m.start()])[-1]
+            window = _CLAUSE_END.split(text[max(0, m.start() - 30) : m.start()])[-1]
             before = _WORD.findall(window)[-_NEG_WINDOW:]
-            negator = next((w for w in reversed(before) if w in NEGATORS or w.endswith("n't")),
-                           None)
+            negator = next(
+                (w for w in reversed(before) if w in NEGATORS or w.endswith("n't")), None
+            )
             if negator:
-                hits.append(Hit(m.start(), m.end(), -polarity * 0.7,
-                                f"negated {name}", f"{negator} … {m.group(0)}"))
+                hits.append(
+                    Hit(
+                        m.start(),
+                        m.end(),
+                        -polarity * 0.7,
+                        f"negated {name}",
+                        f"{negator} … {m.group(0)}",
+                    )
+                )
             else:
                 hits.append(Hit(m.start(), m.end(), polarity, name, m.group(0)))
     praise = [h for h in hits if h.rule == NO_IMPROVEMENT]
     if praise:
         # "Nothing could have been better" is not a suggestion, nor "too much trouble" excess.
-        hits = [h for h in hits if h.polarity > 0 or h.rule == NO_IMPROVEMENT
-                or not any(p.start <= h.start < p.end or h.start <= p.start < h.end
-                           for p in praise)]
+        hits = [
+            h
+            for h in hits
+            if h.polarity > 0
+            or h.rule == NO_IMPROVEMENT
+            or not any(p.start <= h.start < p.end or h.start <= p.start < h.end for p in praise)
+        ]
     return hits
 
 
@@ -130,7 +161,9 @@ def _clause(chunk: Chunk, prep: Prepared, hits: list[Hit], ironic: bool) -> Clau
         value = polarity * _modifier(words, i)
         if word in prep.caps_words:
             value *= 1.3
-        negator = _negated(words, i)
+        at = _negated(words, i)
+        # A negation that a phrase rule already used ("can't improve on excellent") is spent.
+        negator = None if at is None or any(a <= offsets[at] < b for a, b in covered) else words[at]
         if negator:
             value = -value * (0.7 if value > 0 else 0.5)
             reasons.append(f'negation: "{negator} … {word}" -> {value:+.2f}')
@@ -144,8 +177,11 @@ def _clause(chunk: Chunk, prep: Prepared, hits: list[Hit], ironic: bool) -> Clau
     emoji_items = () if chunk.text.isascii() and ":" not in chunk.text else EMOJI.items()
     for symbol, polarity in emoji_items:
         count = chunk.text.count(symbol)
-        if count and not (len(symbol) == 1 and symbol + "\ufe0f" in EMOJI and
-                          chunk.text.count(symbol + "\ufe0f") == count):
+        if count and not (
+            len(symbol) == 1
+            and symbol + "\ufe0f" in EMOJI
+            and chunk.text.count(symbol + "\ufe0f") == count
+        ):
             total += polarity * min(count, 2)
             reasons.append(f'emoji: "{symbol}" ({polarity:+.2f})')
     return ClauseScore(chunk, max(-1.0, min(1.0, total)), tuple(reasons))
@@ -202,8 +238,9 @@ def score(prep: Prepared, alarming: bool = False) -> Scored:
 
 def _only_suggestions(clauses: list[ClauseScore]) -> bool:
     evaluative = [c for c in clauses if abs(c.score) >= NEUTRAL_FLOOR]
-    return all(c.score < 0 and all(r.startswith("suggestion") for r in c.reasons)
-               for c in evaluative)
+    return all(
+        c.score < 0 and all(r.startswith("suggestion") for r in c.reasons) for c in evaluative
+    )
 
 
 def _label(clauses: list[ClauseScore], polarity: float, notes: list[str]) -> str:
@@ -213,9 +250,16 @@ def _label(clauses: list[ClauseScore], polarity: float, notes: list[str]) -> str
     if pos_mass < NEUTRAL_FLOOR and neg_mass < NEUTRAL_FLOOR:
         notes.append("no evaluative content -> neutral")
         return "neutral"
-    if (positive and negative and max(positive) >= MIXED_FLOOR and max(negative) >= MIXED_FLOOR
-            and (min(pos_mass, neg_mass) >= MIXED_RATIO * max(pos_mass, neg_mass)
-                 or min(max(positive), max(negative)) >= MIXED_STRONG)):
+    if (
+        positive
+        and negative
+        and max(positive) >= MIXED_FLOOR
+        and max(negative) >= MIXED_FLOOR
+        and (
+            min(pos_mass, neg_mass) >= MIXED_RATIO * max(pos_mass, neg_mass)
+            or min(max(positive), max(negative)) >= MIXED_STRONG
+        )
+    ):
         notes.append("clear praise and clear criticism in different clauses -> mixed")
         return "mixed"
     if polarity > 0.02 or (polarity == 0 and pos_mass > neg_mass):

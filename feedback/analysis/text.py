@@ -13,31 +13,79 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from feedback.analysis.fastre import Starts, text_starts
+from feedback.analysis.fastre import Starts, compile_fast, text_starts
 from feedback.analysis.lexicon import DOMAIN, EMOJI, polarity_table, vocabulary
 
 # Frequent misspellings and apostrophe-less contractions in patient comments. Anything else
 # unknown is tried against the opinion lexicon at edit distance one (see _repair).
 _TYPOS = {
-    "recieved": "received", "recieve": "receive", "definately": "definitely",
-    "definatly": "definitely", "docter": "doctor", "doctr": "doctor", "thier": "their",
-    "wasnt": "wasn't", "didnt": "didn't", "dont": "don't", "doesnt": "doesn't",
-    "couldnt": "couldn't", "cant": "can't", "wont": "won't", "isnt": "isn't",
-    "arent": "aren't", "werent": "weren't", "havent": "haven't", "hasnt": "hasn't",
-    "hadnt": "hadn't", "wouldnt": "wouldn't", "shouldnt": "shouldn't", "im": "i'm",
-    "ive": "i've", "apointment": "appointment", "appointmnet": "appointment",
-    "untill": "until", "nurce": "nurse", "embarassed": "embarrassed",
-    "rediculous": "ridiculous", "freindly": "friendly", "frendly": "friendly",
-    "profesional": "professional", "proffesional": "professional", "exellent": "excellent",
-    "excelent": "excellent", "brillant": "brilliant", "horible": "horrible",
-    "terible": "terrible", "awfull": "awful", "carefull": "careful", "helpfull": "helpful",
-    "greatful": "grateful", "hygene": "hygiene", "seperate": "separate", "occured": "occurred",
-    "nothink": "nothing", "nothin": "nothing", "thankyou": "thank you", "tnx": "thanks",
-    "thx": "thanks", "ur": "your", "pls": "please", "plz": "please", "amazin": "amazing",
-    "unproffesional": "unprofessional", "unprofesional": "unprofessional",
-    "dissmissive": "dismissive", "dismisive": "dismissive", "medicaton": "medication",
-    "recomend": "recommend", "reccomend": "recommend", "reccommend": "recommend",
-    "wiat": "wait", "waitied": "waited", "receptionest": "receptionist", "u": "you",
+    "recieved": "received",
+    "recieve": "receive",
+    "definately": "definitely",
+    "definatly": "definitely",
+    "docter": "doctor",
+    "doctr": "doctor",
+    "thier": "their",
+    "wasnt": "wasn't",
+    "didnt": "didn't",
+    "dont": "don't",
+    "doesnt": "doesn't",
+    "couldnt": "couldn't",
+    "cant": "can't",
+    "wont": "won't",
+    "isnt": "isn't",
+    "arent": "aren't",
+    "werent": "weren't",
+    "havent": "haven't",
+    "hasnt": "hasn't",
+    "hadnt": "hadn't",
+    "wouldnt": "wouldn't",
+    "shouldnt": "shouldn't",
+    "im": "i'm",
+    "ive": "i've",
+    "apointment": "appointment",
+    "appointmnet": "appointment",
+    "untill": "until",
+    "nurce": "nurse",
+    "embarassed": "embarrassed",
+    "rediculous": "ridiculous",
+    "freindly": "friendly",
+    "frendly": "friendly",
+    "profesional": "professional",
+    "proffesional": "professional",
+    "exellent": "excellent",
+    "excelent": "excellent",
+    "brillant": "brilliant",
+    "horible": "horrible",
+    "terible": "terrible",
+    "awfull": "awful",
+    "carefull": "careful",
+    "helpfull": "helpful",
+    "greatful": "grateful",
+    "hygene": "hygiene",
+    "seperate": "separate",
+    "occured": "occurred",
+    "nothink": "nothing",
+    "nothin": "nothing",
+    "thankyou": "thank you",
+    "tnx": "thanks",
+    "thx": "thanks",
+    "ur": "your",
+    "pls": "please",
+    "plz": "please",
+    "amazin": "amazing",
+    "unproffesional": "unprofessional",
+    "unprofesional": "unprofessional",
+    "dissmissive": "dismissive",
+    "dismisive": "dismissive",
+    "medicaton": "medication",
+    "recomend": "recommend",
+    "reccomend": "recommend",
+    "reccommend": "recommend",
+    "wiat": "wait",
+    "waitied": "waited",
+    "receptionest": "receptionist",
+    "u": "you",
 }
 _ABBREVIATIONS = re.compile(
     r"\b(dr|mr|mrs|ms|st|vs|etc|approx|appt|dept|no|jr|sr|e\.g|i\.e)\.", re.I
@@ -51,15 +99,27 @@ _LEADING_NOTHING = re.compile(
     r"the (?:care|staff|service|nurses|team))\b))(?=[a-z])"
 )
 # Clause boundaries: sentence ends, semicolons, commas, dashes, newlines, and contrast words.
-_BOUNDARY = re.compile(
+_BOUNDARY = compile_fast(
     r"(?:[.!?;:]+(?=\s|$|[A-Za-z\"'])|,|\n+|\s[-\u2013\u2014]+\s|\.\.\.+|\u2026)"
     r"|(?<!nothing )(?<!anything )(?<!all )"
     r"\b(but|however|although|though|whereas|except|apart from|other than that|"
     r"on the other hand|then again|even so|nevertheless|yet)\b"
 )
-CONTRAST_AFTER = frozenset({"but", "however", "yet", "except", "whereas", "nevertheless",
-                            "on the other hand", "even so", "then again", "apart from",
-                            "other than that"})
+CONTRAST_AFTER = frozenset(
+    {
+        "but",
+        "however",
+        "yet",
+        "except",
+        "whereas",
+        "nevertheless",
+        "on the other hand",
+        "even so",
+        "then again",
+        "apart from",
+        "other than that",
+    }
+)
 CONCESSIVE = frozenset({"although", "though"})
 
 
@@ -111,6 +171,12 @@ def _repair(word: str) -> str:
     return candidates[0] if len(candidates) == 1 else word
 
 
+@lru_cache(maxsize=1)
+def _known() -> frozenset[str]:
+    """Words `_repair` leaves alone whatever their length: English words that are no typo."""
+    return frozenset((vocabulary() | DOMAIN.keys()) - _TYPOS.keys())
+
+
 def prepare(raw: str) -> Prepared:
     """Normalise unicode and case, repair typos, and split into clauses."""
     text = unicodedata.normalize("NFKC", raw).replace("\u2019", "'").replace("\u2018", "'")
@@ -129,12 +195,22 @@ def prepare(raw: str) -> Prepared:
             repairs.append((word, fixed))
         return fixed
 
-    text = _WORD.sub(fix, text)
+    # Most comments have no typo: find that out with set operations before the per-word pass.
+    unknown = set(_WORD.findall(text)).difference(_known())
+    if any(_repair(word) != word for word in unknown):
+        text = _WORD.sub(fix, text)
     # "Nothing, they were amazing": the leading "nothing" answers the question on its own and
     # must not negate the praise that follows.
     text = _LEADING_NOTHING.sub(r"\1. ", text)
-    return Prepared(raw, text, tuple(split_chunks(text)), caps_words, exclamations,
-                    tuple(repairs), text_starts(text))
+    return Prepared(
+        raw,
+        text,
+        tuple(split_chunks(text)),
+        caps_words,
+        exclamations,
+        tuple(repairs),
+        text_starts(text),
+    )
 
 
 def split_chunks(text: str) -> list[Chunk]:
@@ -152,7 +228,6 @@ def split_chunks(text: str) -> list[Chunk]:
 def _append(chunks: list[Chunk], text: str, start: int, end: int, marker: str | None) -> None:
     piece = text[start:end]
     words = tuple(_WORD.findall(piece))
-    has_emoji = (":" in piece or not piece.isascii()) and any(
-        symbol in piece for symbol in EMOJI)
+    has_emoji = (":" in piece or not piece.isascii()) and any(symbol in piece for symbol in EMOJI)
     if words or has_emoji:
         chunks.append(Chunk(start, end, piece, words, marker))

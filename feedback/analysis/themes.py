@@ -20,30 +20,44 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from feedback.analysis.fastre import Gated, Starts, text_starts
+from feedback.analysis.fastre import PatternSet, Starts, text_starts
 
 THEMES: tuple[str, ...] = (
-    "access", "wait_time", "communication", "staff_attitude", "clinical_care", "billing",
-    "facilities", "discharge_followup", "digital", "privacy",
+    "access",
+    "wait_time",
+    "communication",
+    "staff_attitude",
+    "clinical_care",
+    "billing",
+    "facilities",
+    "discharge_followup",
+    "digital",
+    "privacy",
 )
 
 # Non-doctor staff: praise or blame of them is about attitude. Praise of a doctor or surgeon
 # is, in patient comments, praise of the care (clinical_care).
-_STAFF = (r"(?:staff|nurses?|nursing staff|receptionists?|front desk|team|people|everyone|"
-          r"everybody|midwi(?:fe|ves)|pharmacists?|techs?|technicians?|hygienists?|"
-          r"counsell?ors?|porters?|carers?|aides?|volunteers?|security|guards?|crew|personnel|"
-          r"employees|secretary|manager|admin staff|healthcare assistants?|hcas?|"
-          r"paramedics?|ambulance crew|workers?|ladies|lady|man|woman|girls?|guys?)")
-_DOCTOR = (r"(?:doctors?|docs?|drs?|physicians?|surgeons?|dentists?|consultants?|gps?|"
-           r"registrars?|specialists?|pediatricians?|paediatricians?|anaesthetists?|"
-           r"anesthesiologists?|physios?|physiotherapists?|therapists?|providers?|"
-           r"obstetricians?|oncologists?|cardiologists?|orthopaedic surgeons?|"
-           r"orthopedic surgeons?)")
-_JUDGEMENT = (r"(?:wonderful|amazing|lovely|great|excellent|fantastic|brilliant|awesome|"
-              r"superb|outstanding|marvell?ous|fab|fabulous|good|nice|the best|angels|"
-              r"terrible|awful|horrible|the worst|useless|incredible|exceptional|first class|"
-              r"first rate|top notch|poor|bad|rubbish|appalling|dreadful|shocking|"
-              r"very good|so good|really good|really great|so great)")
+_STAFF = (
+    r"(?:staff|nurses?|nursing staff|receptionists?|front desk|team|people|everyone|"
+    r"everybody|midwi(?:fe|ves)|pharmacists?|techs?|technicians?|hygienists?|"
+    r"counsell?ors?|porters?|carers?|aides?|volunteers?|security|guards?|crew|personnel|"
+    r"employees|secretary|manager|admin staff|healthcare assistants?|hcas?|"
+    r"paramedics?|ambulance crew|workers?|ladies|lady|man|woman|girls?|guys?)"
+)
+_DOCTOR = (
+    r"(?:doctors?|docs?|drs?|physicians?|surgeons?|dentists?|consultants?|gps?|"
+    r"registrars?|specialists?|pediatricians?|paediatricians?|anaesthetists?|"
+    r"anesthesiologists?|physios?|physiotherapists?|therapists?|providers?|"
+    r"obstetricians?|oncologists?|cardiologists?|orthopaedic surgeons?|"
+    r"orthopedic surgeons?)"
+)
+_JUDGEMENT = (
+    r"(?:wonderful|amazing|lovely|great|excellent|fantastic|brilliant|awesome|"
+    r"superb|outstanding|marvell?ous|fab|fabulous|good|nice|the best|angels|"
+    r"terrible|awful|horrible|the worst|useless|incredible|exceptional|first class|"
+    r"first rate|top notch|poor|bad|rubbish|appalling|dreadful|shocking|"
+    r"very good|so good|really good|really great|so great)"
+)
 
 _STRONG: dict[str, str] = {
     "access": (
@@ -246,20 +260,26 @@ _WEAK: dict[str, str] = {
     ),
 }
 
-STRONG: dict[str, Gated] = {t: Gated(_STRONG[t]) for t in THEMES}
-WEAK: dict[str, Gated] = {t: Gated(_WEAK[t]) for t in THEMES}
+# All twenty cue patterns are matched together (fastre.PatternSet): strong ones first.
+_CUE_SET = PatternSet([_STRONG[t] for t in THEMES] + [_WEAK[t] for t in THEMES])
 
 # Spanish cues, so Spanish survey answers are routed too.
 _SPANISH: dict[str, re.Pattern[str]] = {
     "wait_time": re.compile(r"\b(?:esper\w+|tard\w+|demora|rápid\w+|lent\w+)\b"),
-    "communication": re.compile(r"\b(?:explic\w+|información|informaron|intérprete|"
-                                r"escuch\w+)\b"),
+    "communication": re.compile(
+        r"\b(?:explic\w+|información|informaron|intérprete|"
+        r"escuch\w+)\b"
+    ),
     "staff_attitude": re.compile(r"\b(?:amable\w*|groser\w+|trato|respeto|atent\w+)\b"),
-    "clinical_care": re.compile(r"\b(?:atención médica|tratamiento|medicamento\w*|dolor|"
-                                r"diagnóstico|cirugía)\b"),
+    "clinical_care": re.compile(
+        r"\b(?:atención médica|tratamiento|medicamento\w*|dolor|"
+        r"diagnóstico|cirugía)\b"
+    ),
     "billing": re.compile(r"\b(?:factura\w*|cobr\w+|seguro|precio\w*|costo\w*|pago)\b"),
-    "facilities": re.compile(r"\b(?:limpi\w+|suci\w+|estacionamiento|comida|baño\w*|"
-                             r"sala)\b"),
+    "facilities": re.compile(
+        r"\b(?:limpi\w+|suci\w+|estacionamiento|comida|baño\w*|"
+        r"sala)\b"
+    ),
     "access": re.compile(r"\b(?:cita\w*|teléfono|horario\w*)\b"),
 }
 
@@ -272,12 +292,12 @@ def _spans(pattern: re.Pattern[str], text: str) -> list[Span]:
     return [(m.start(), m.end(), m.group(0)) for m in pattern.finditer(text)]
 
 
-def _gated(pattern: Gated, text: str, starts: Starts) -> list[Span]:
-    return [(m.start(), m.end(), m.group(0)) for m in pattern.finditer(text, starts)]
-
-
-def find_themes(text: str, language: str = "en", clauses: Sequence[Clause] | None = None,
-                starts: Starts | None = None) -> dict[str, list[Span]]:
+def find_themes(
+    text: str,
+    language: str = "en",
+    clauses: Sequence[Clause] | None = None,
+    starts: Starts | None = None,
+) -> dict[str, list[Span]]:
     """Theme -> list of (start, end, cue) for the cues that mark it in the normalised text.
 
     `clauses` are the clause boundaries with whether each carries an evaluation; without
@@ -287,21 +307,26 @@ def find_themes(text: str, language: str = "en", clauses: Sequence[Clause] | Non
         found = {t: _spans(p, text) for t, p in _SPANISH.items()}
         return {t: found[t] for t in THEMES if found.get(t)}
     starts = text_starts(text) if starts is None else starts
-    strong = {t: _gated(STRONG[t], text, starts) for t in THEMES}
+    matches = _CUE_SET.scan(text, starts)
+    n = len(THEMES)
+    strong = {
+        t: [(m.start(), m.end(), m.group(0)) for m in matches[i]] for i, t in enumerate(THEMES)
+    }
     bounds = list(clauses) if clauses is not None else [(0, len(text), True)]
     found: dict[str, list[Span]] = {t: list(s) for t, s in strong.items() if s}
-    for theme in THEMES:
-        if not any(c[2] for c in bounds):
-            break
-        weak = _gated(WEAK[theme], text, starts)
-        for span in weak:
+    if not any(c[2] for c in bounds):
+        return {t: found[t] for t in THEMES if t in found}
+    for i, theme in enumerate(THEMES):
+        for m in matches[n + i]:
+            span = (m.start(), m.end(), m.group(0))
             clause = next((c for c in bounds if c[0] <= span[0] < c[1]), None)
             if clause is None or not clause[2]:
                 continue
             start, end = clause[0], clause[1]
-            rival = any(other != theme
-                        and any(start <= s < end for s, _, _ in spans)
-                        for other, spans in strong.items())
+            rival = any(
+                other != theme and any(start <= s < end for s, _, _ in spans)
+                for other, spans in strong.items()
+            )
             if not rival:
                 found.setdefault(theme, []).append(span)
     return {t: found[t] for t in THEMES if t in found}

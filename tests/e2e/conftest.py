@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ import pytest
 from playwright.async_api import Browser, async_playwright
 
 from tests.conftest import TEST_SECRET_KEY
+from tests.servers import free_port
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -27,16 +27,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def live_server(database_url: str) -> Iterator[str]:
     """`feedback serve` on a free loopback port, against the test's database."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "ENVIRONMENT": "test",
@@ -44,6 +38,7 @@ def live_server(database_url: str) -> Iterator[str]:
         "SECRET_KEY": TEST_SECRET_KEY,
         "BASE_URL": f"http://127.0.0.1:{port}",
         "LOG_LEVEL": "WARNING",
+        "DISPATCH_IN_PROCESS": "false",
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "feedback", "serve", "--port", str(port)],

@@ -22,14 +22,25 @@ def test_analyze_stdin_preserves_order() -> None:
     out = [json.loads(line) for line in result.output.splitlines()]
     assert [o["id"] for o in out] == ["a", "b", "3"]
     assert [o["sentiment"] for o in out] == ["negative", "positive", "positive"]
-    assert list(out[0])[:8] == ["id", "sentiment", "polarity", "language", "themes", "urgent",
-                                "urgent_reasons", "analyzer"]
+    assert list(out[0])[:8] == [
+        "id",
+        "sentiment",
+        "polarity",
+        "language",
+        "themes",
+        "urgent",
+        "urgent_reasons",
+        "analyzer",
+    ]
 
 
 def test_analyze_malformed_line_keeps_alignment(tmp_path: Path) -> None:
     source = tmp_path / "in.jsonl"
-    source.write_text('{"id": "1", "text": "Fine."}\n{not json\n{"id": "3", "text": 5}\n'
-                      '{"id": "4", "text": "Horrible."}\n', encoding="utf-8")
+    source.write_text(
+        '{"id": "1", "text": "Fine."}\n{not json\n{"id": "3", "text": 5}\n'
+        '{"id": "4", "text": "Horrible."}\n',
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(analyze_command, [str(source)])
     assert result.exit_code == 1
     out = [json.loads(line) for line in result.stdout.splitlines()]

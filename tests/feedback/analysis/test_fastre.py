@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from feedback.analysis.fastre import Gated, factor, gate, text_starts
+from feedback.analysis.fastre import Gated, PatternSet, factor, gate, text_starts
 from feedback.analysis.rules import FACT_RULES, PRAISE_RULES
 from feedback.analysis.themes import _STRONG, _WEAK
 
@@ -28,8 +28,11 @@ def _texts() -> list[str]:
     return [s.lower() for s in SENTENCES] + extra
 
 
-PATTERNS = [*_STRONG.values(), *_WEAK.values(),
-            *(g.regex.pattern for g, _, _ in FACT_RULES + PRAISE_RULES)]
+PATTERNS = [
+    *_STRONG.values(),
+    *_WEAK.values(),
+    *(pattern for pattern, _, _ in FACT_RULES + PRAISE_RULES),
+]
 
 
 @pytest.mark.parametrize("pattern", PATTERNS)
@@ -38,8 +41,9 @@ def test_gated_matches_equal_plain_regex(pattern: str) -> None:
     fast = Gated(pattern)
     for text in _texts():
         starts = text_starts(text)
-        assert [m.span() for m in fast.finditer(text, starts)] == \
-            [m.span() for m in plain.finditer(text)]
+        assert [m.span() for m in fast.finditer(text, starts)] == [
+            m.span() for m in plain.finditer(text)
+        ]
         found, expected = fast.search(text, starts), plain.search(text)
         assert (found and found.span()) == (expected and expected.span())
 
@@ -56,3 +60,13 @@ def test_gate_only_for_word_anchored_patterns() -> None:
     assert gate(r"rude") is None  # could match inside a word
     assert gate(r"\b\w+") is None  # beginnings cannot be listed
     assert gate(r"\b(?:no|not)\b") == frozenset({"no", "not"})
+
+
+def test_pattern_set_matches_equal_plain_regexes() -> None:
+    plain = [re.compile(p) for p in PATTERNS]
+    together = PatternSet(PATTERNS)
+    for text in _texts():
+        scanned = together.scan(text, text_starts(text))
+        assert [[m.span() for m in found] for found in scanned] == [
+            [m.span() for m in p.finditer(text)] for p in plain
+        ]

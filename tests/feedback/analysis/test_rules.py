@@ -103,8 +103,10 @@ def test_typos_are_repaired() -> None:
 
 
 def test_long_review() -> None:
-    body = ("The ward was clean and the nurses were kind. " * 40
-            + "But nobody explained my discharge medication and I waited six hours to leave.")
+    body = (
+        "The ward was clean and the nurses were kind. " * 40
+        + "But nobody explained my discharge medication and I waited six hours to leave."
+    )
     result = analyze(body)
     assert result.sentiment == "mixed"
     assert {"discharge_followup", "wait_time", "staff_attitude"} <= {t.theme for t in result.themes}
@@ -129,18 +131,27 @@ def test_other_languages_and_short_english() -> None:
     [
         ("The nurse gave my father the wrong medication and he had a seizure.", "medication_error"),
         ("My mother fell out of bed because the rails were left down.", "fall"),
-        ("I was in agony with a kidney stone and they refused any pain relief.",
-         "severe_pain_untreated"),
-        ("My son told the nurse he was suicidal and she told him to stop being silly.",
-         "self_harm"),
+        (
+            "I was in agony with a kidney stone and they refused any pain relief.",
+            "severe_pain_untreated",
+        ),
+        (
+            "My son told the nurse he was suicidal and she told him to stop being silly.",
+            "self_harm",
+        ),
         ("A carer slapped my grandmother when she asked for water.", "abuse"),
-        ("The receptionist refused to help us because we are Muslim, she said it to our face, "
-         "because she is muslim.", "discrimination"),
+        (
+            "The receptionist refused to help us because we are Muslim, she said it to our face, "
+            "because she is muslim.",
+            "discrimination",
+        ),
         ("They mailed my results to my old employer without my permission.", "privacy_breach"),
         ("The doctor examined my wound without washing his hands.", "infection_control"),
         ("Dad was left in a soiled bed all night and got bed sores.", "neglect"),
-        ("They said it was just a virus and sent me home. It was appendicitis and it ruptured.",
-         "misdiagnosis_harm"),
+        (
+            "They said it was just a virus and sent me home. It was appendicitis and it ruptured.",
+            "misdiagnosis_harm",
+        ),
     ],
 )
 def test_urgent_categories(text: str, reason: str) -> None:
@@ -178,8 +189,17 @@ def test_contract_shape_and_purity() -> None:
     result = analyze("Good care, terrible parking.")
     assert isinstance(result, Analysis)
     payload = result.to_contract("c1")
-    assert list(payload) == ["id", "sentiment", "polarity", "language", "themes", "urgent",
-                             "urgent_reasons", "analyzer", "explanation"]
+    assert list(payload) == [
+        "id",
+        "sentiment",
+        "polarity",
+        "language",
+        "themes",
+        "urgent",
+        "urgent_reasons",
+        "analyzer",
+        "explanation",
+    ]
     assert payload["analyzer"] == ANALYZER_VERSION
     assert -1 <= payload["polarity"] <= 1
     assert all(t["theme"] in THEMES for t in payload["themes"])
@@ -211,14 +231,16 @@ def test_thread_safe_and_deterministic() -> None:
     [
         # A topic noun in passing does not make a theme when another theme is being judged.
         ("No one explained what the new meds were for.", "communication", "clinical_care"),
-        ("Follow-up call after my surgery never happened.", "discharge_followup",
-         "clinical_care"),
+        ("Follow-up call after my surgery never happened.", "discharge_followup", "clinical_care"),
         ("Exam room hadn't been wiped down.", "facilities", "clinical_care"),
         # ... but it does when it is the subject of the judgement.
         ("The meds made me feel so much worse.", "clinical_care", "communication"),
         # Incidental words are not cues.
-        ("Sent a records request and heard nothing for my son's kindergarten form.",
-         "communication", "staff_attitude"),
+        (
+            "Sent a records request and heard nothing for my son's kindergarten form.",
+            "communication",
+            "staff_attitude",
+        ),
         ("The clinic didn't lift a finger to help.", None, "facilities"),
         ("Gave me the number to call.", None, "clinical_care"),
         ("Nobody seemed to be in charge.", None, "billing"),
@@ -282,3 +304,16 @@ def test_praise_with_a_request_leans_negative_without_question() -> None:
 
 def test_not_quite_so_good_is_negated() -> None:
     assert sentiment("The food was not quite so good.") == "negative"
+
+
+def test_spent_negation_and_no_change_idioms() -> None:
+    assert sentiment("You can't improve on excellent!", "What could we improve?") == "positive"
+    assert (
+        sentiment("Spot on, keep doing what you are doing.", "What could we improve?") == "positive"
+    )
+    assert sentiment("Would change nothing.") == "positive"
+
+
+def test_no_as_a_noun_phrase_is_not_nothing_to_improve() -> None:
+    assert sentiment("No windows open. Stuffy room.", "What could we improve?") == "negative"
+    assert sentiment("No, it was all fine.", "What could we improve?") == "positive"

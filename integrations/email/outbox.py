@@ -1,0 +1,115 @@
+"""Writing to the outbox (in the caller's transaction) and managing dead letters.
+
+`enqueue` runs in whatever transaction is current, so the business change and its email commit
+or roll back together. A repeated business key is absorbed by `ON CONFLICT DO NOTHING` rather
+than by catching a unique violation: on PostgreSQL a failed statement aborts the whole
+transaction, which would throw away the caller's business change too.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from integrations.email.message import OutgoingEmail
+from integrations.tables import OutboxMessage
+
+logger = logging.getLogger("integrations.email")
+
+PENDING = "pending"
+SENDING = "sending"
+SENT = "sent"
+DEAD = "dead"
+SKIPPED = "skipped"
+STATUSES = (PENDING, SENDING, SENT, DEAD, SKIPPED)
+
+
+def log_event(event: str, level: int = logging.INFO, **fields: Any) -> None:
+    """Ids, kinds and states only: recipients, subjects and bodies are PHI. `fields` is the key
+    the app's JSON log formatter reads."""
+    logger.log(level, event, extra={"fields": fields})
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+async def enqueue(message: OutgoingEmail) -> bool:
+    """Queue `message`; False (and nothing changed) when its business key is already queued."""
+    now = utcnow()
+    row = OutboxMessage(
+        kind=message.kind,
+        business_key=message.business_key,
+        recipient=message.recipient,
+        subject=message.subject,
+        body_text=message.text,
+        body_html=message.html or "",
+        headers=json.dumps(dict(message.headers)),
+        status=PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        claimed_until=None,
+        last_error="",
+        created_at=now,
+        sent_at=None,
+    )
+    inserted = (
+        await OutboxMessage.insert(row)
+        .on_conflict(target=OutboxMessage.business_key, action="DO NOTHING")
+        .returning(OutboxMessage.id)
+    )
+    if inserted:
+        log_event("outbox.enqueued", outbox_id=inserted[0]["id"], kind=message.kind)
+    else:
+        log_event("outbox.duplicate", kind=message.kind)
+    return bool(inserted)
+
+
+async def retry_dead(message_id: int) -> bool:
+    """Put a dead letter back in the queue with a fresh set of attempts."""
+    changed = (
+        await OutboxMessage.update(
+            {
+                OutboxMessage.status: PENDING,
+                OutboxMessage.attempts: 0,
+                OutboxMessage.next_attempt_at: utcnow(),
+                OutboxMessage.claimed_until: None,
+            }
+        )
+        .where((OutboxMessage.id == message_id) & (OutboxMessage.status == DEAD))
+        .returning(OutboxMessage.id)
+    )
+    if changed:
+        log_event("outbox.retry_dead", outbox_id=message_id)
+    return bool(changed)
+
+
+DEAD_LETTER_COLUMNS = (
+    OutboxMessage.id,
+    OutboxMessage.kind,
+    OutboxMessage.business_key,
+    OutboxMessage.attempts,
+    OutboxMessage.last_error,
+    OutboxMessage.created_at,
+    OutboxMessage.next_attempt_at,
+)
+
+
+async def dead_letters(limit: int = 100) -> list[dict[str, Any]]:
+    """Newest dead letters first, for an admin page: no recipient, subject or body (minimum
+    necessary; the business key leads to the record that caused the email)."""
+    return await (
+        OutboxMessage.select(*DEAD_LETTER_COLUMNS)
+        .where(OutboxMessage.status == DEAD)
+        .order_by(OutboxMessage.id, ascending=False)
+        .limit(limit)
+    )
+
+
+def decode_headers(value: Any) -> dict[str, str]:
+    """The JSON column comes back as text on both engines unless asked otherwise."""
+    if isinstance(value, dict):
+        return value
+    return json.loads(value or "{}")
