@@ -24,6 +24,7 @@ from feedback.web.admin_visits import VisitImportController
 from feedback.web.api import SessionApiController
 from feedback.web.auth_pages import login_page, login_submit, logout
 from feedback.web.errors import http_exception_handler, internal_error_handler
+from feedback.web.feedback_pages import feedback_detail, feedback_list
 from feedback.web.health import healthz
 from feedback.web.home import home
 from feedback.web.request_log import RequestLogMiddleware
@@ -95,6 +96,8 @@ def create_app(settings: Settings) -> Litestar:
             login_submit,
             logout,
             home,
+            feedback_list,
+            feedback_detail,
             StaffAdminController,
             VisitImportController,
             SessionApiController,

@@ -18,6 +18,7 @@ ALL_ROLES = frozenset(Role)
 
 NAV_LINKS: tuple[NavLink, ...] = (
     NavLink("Overview", "/", ALL_ROLES),
+    NavLink("Feedback", "/feedback", ALL_ROLES),
     NavLink("Import visits", "/admin/visits/import", frozenset({Role.ADMIN})),
     NavLink("Users", "/admin/users", frozenset({Role.ADMIN})),
 )

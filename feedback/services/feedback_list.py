@@ -1,0 +1,118 @@
+"""Reading feedback for staff, always within what the viewer may see (DESIGN.md §6)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from feedback.auth.roles import CurrentStaff
+from feedback.tables import FeedbackItem
+
+PAGE_SIZE = 25
+SENTIMENTS = ("negative", "mixed", "neutral", "positive")
+
+
+class NotVisible(LookupError):
+    """The item does not exist or is outside the viewer's department (never say which)."""
+
+
+@dataclass(frozen=True)
+class FeedbackFilters:
+    sentiment: str | None = None
+    source: str | None = None
+    urgent: bool = False
+    page: int = 1
+
+    @classmethod
+    def parse(
+        cls, sentiment: str | None, source: str | None, urgent: str | None, page: str | None
+    ) -> FeedbackFilters:
+        number = int(page) if page and page.isdigit() and int(page) > 0 else 1
+        return cls(
+            sentiment=sentiment if sentiment in SENTIMENTS else None,
+            source=source if source in ("survey", "review", "api", "staff") else None,
+            urgent=urgent == "1",
+            page=number,
+        )
+
+
+@dataclass(frozen=True)
+class FeedbackPage:
+    items: list[dict[str, Any]]
+    total: int
+    page: int
+    pages: int
+
+
+def _columns():  # type: ignore[no-untyped-def]
+    return (
+        FeedbackItem.id,
+        FeedbackItem.source,
+        FeedbackItem.text,
+        FeedbackItem.rating,
+        FeedbackItem.rating_scale,
+        FeedbackItem.language,
+        FeedbackItem.sentiment,
+        FeedbackItem.polarity,
+        FeedbackItem.themes,
+        FeedbackItem.urgent,
+        FeedbackItem.urgent_reasons,
+        FeedbackItem.explanation,
+        FeedbackItem.analyzer_version,
+        FeedbackItem.received_at,
+        FeedbackItem.question_key,
+        FeedbackItem.department.id.as_alias("department_id"),
+        FeedbackItem.department.name.as_alias("department_name"),
+        FeedbackItem.location.name.as_alias("location_name"),
+    )
+
+
+def _scoped(query, viewer: CurrentStaff):  # type: ignore[no-untyped-def]
+    scope = viewer.department_scope()
+    return query if scope is None else query.where(FeedbackItem.department == scope)
+
+
+async def list_feedback(viewer: CurrentStaff, filters: FeedbackFilters) -> FeedbackPage:
+    conditions = []
+    if filters.sentiment:
+        conditions.append(FeedbackItem.sentiment == filters.sentiment)
+    if filters.source:
+        conditions.append(FeedbackItem.source == filters.source)
+    if filters.urgent:
+        conditions.append(FeedbackItem.urgent == True)  # noqa: E712
+    count_query = _scoped(FeedbackItem.count(), viewer)
+    select = _scoped(FeedbackItem.select(*_columns()), viewer)
+    for condition in conditions:
+        count_query = count_query.where(condition)
+        select = select.where(condition)
+    total = await count_query
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(filters.page, pages)
+    rows = await (
+        select.order_by(FeedbackItem.received_at, ascending=False)
+        .order_by(FeedbackItem.id, ascending=False)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    )
+    return FeedbackPage(items=[_decoded(row) for row in rows], total=total, page=page, pages=pages)
+
+
+async def get_feedback(viewer: CurrentStaff, item_id: int) -> dict[str, Any]:
+    row = await _scoped(
+        FeedbackItem.select(*_columns()).where(FeedbackItem.id == item_id), viewer
+    ).first()
+    if row is None:
+        raise NotVisible(item_id)
+    return _decoded(row)
+
+
+def _decoded(row: dict[str, Any]) -> dict[str, Any]:
+    for key in ("themes", "urgent_reasons", "explanation"):
+        if isinstance(row[key], str):
+            row[key] = json.loads(row[key] or "[]")
+    received = row["received_at"]
+    if isinstance(received, dt.datetime) and received.tzinfo is None:
+        row["received_at"] = received.replace(tzinfo=dt.UTC)
+    return row

@@ -1,0 +1,54 @@
+"""Staff see feedback and its analysis, only within their department."""
+
+from __future__ import annotations
+
+from feedback.services.feedback_items import NewFeedback, record_feedback
+from tests import factories
+from tests.conftest import sign_in
+
+
+async def _two_departments() -> tuple[int, int, int, int]:
+    cardiology = await factories.department("Cardiology")
+    oncology = await factories.department("Oncology")
+    mine = await record_feedback(NewFeedback(
+        source="survey", department_id=cardiology,
+        text="The nurse was rude and we waited four hours.",
+        question="What could we improve?"))
+    theirs = await record_feedback(NewFeedback(
+        source="review", department_id=oncology, text="Wonderful, caring oncology team."))
+    return cardiology, oncology, mine, theirs
+
+
+async def test_a_lead_sees_their_departments_feedback_with_its_explanation(client):
+    cardiology, _, mine, theirs = await _two_departments()
+    await sign_in(client, await factories.staff("lead", cardiology), factories.PASSWORD)
+    page = await client.get("/feedback")
+    assert page.status_code == 200
+    assert "The nurse was rude" in page.text and "Wonderful, caring" not in page.text
+    assert "1 piece of feedback" in page.text
+    detail = await client.get(f"/feedback/{mine}")
+    assert "Why the analysis says so" in detail.text
+    assert "wait time" in detail.text and "Negative" in detail.text
+    hidden = await client.get(f"/feedback/{theirs}")
+    assert hidden.status_code == 404  # not 403: do not confirm it exists
+
+
+async def test_filters_work_as_htmx_partials_and_plain_links(client):
+    await _two_departments()
+    await sign_in(client, await factories.staff("executive"), factories.PASSWORD)
+    full = await client.get("/feedback?sentiment=positive")
+    assert "Wonderful, caring" in full.text and "The nurse was rude" not in full.text
+    partial = await client.get("/feedback?sentiment=negative", headers={"HX-Request": "true"})
+    assert partial.text.lstrip().startswith('<section id="feedback-rows"')
+    assert "The nurse was rude" in partial.text and "<html" not in partial.text
+
+
+async def test_comments_are_rendered_as_text_never_as_markup(client):
+    department = await factories.department()
+    await record_feedback(NewFeedback(
+        source="api", department_id=department,
+        text='<script>alert("x")</script><img src=x onerror=alert(1)> awful'))
+    await sign_in(client, await factories.staff("admin"), factories.PASSWORD)
+    page = await client.get("/feedback")
+    assert "<script>alert" not in page.text and "<img src=x" not in page.text
+    assert "&lt;script&gt;" in page.text
