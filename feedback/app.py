@@ -28,6 +28,7 @@ from feedback.web.feedback_pages import feedback_detail, feedback_list
 from feedback.web.health import healthz
 from feedback.web.home import home
 from feedback.web.request_log import RequestLogMiddleware
+from feedback.web.results_pages import results_page
 from feedback.web.session_middleware import StaffSessionMiddleware
 from feedback.worker import BackgroundWork
 from surveys.web import survey_router
@@ -98,6 +99,7 @@ def create_app(settings: Settings) -> Litestar:
             home,
             feedback_list,
             feedback_detail,
+            results_page,
             StaffAdminController,
             VisitImportController,
             SessionApiController,

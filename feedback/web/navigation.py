@@ -19,6 +19,9 @@ ALL_ROLES = frozenset(Role)
 NAV_LINKS: tuple[NavLink, ...] = (
     NavLink("Overview", "/", ALL_ROLES),
     NavLink("Feedback", "/feedback", ALL_ROLES),
+    NavLink(
+        "Survey results", "/surveys/results", frozenset({Role.ADMIN, Role.EXECUTIVE, Role.LEAD})
+    ),
     NavLink("Import visits", "/admin/visits/import", frozenset({Role.ADMIN})),
     NavLink("Users", "/admin/users", frozenset({Role.ADMIN})),
 )
