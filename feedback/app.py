@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
@@ -14,9 +14,11 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
+from feedback.auth.roles import Role
 from feedback.auth.sessions import SessionPolicy
 from feedback.db import bind_engine, close_engine, make_engine, start_engine
 from feedback.logs import configure_logging
+from feedback.services import audit
 from feedback.services.survey_intake import take_survey_response
 from feedback.settings import PROJECT_ROOT, Settings
 from feedback.web.admin_users import StaffAdminController
@@ -25,12 +27,15 @@ from feedback.web.api import SessionApiController
 from feedback.web.auth_pages import login_page, login_submit, logout
 from feedback.web.errors import http_exception_handler, internal_error_handler
 from feedback.web.feedback_pages import feedback_detail, feedback_list
+from feedback.web.guards import roles
 from feedback.web.health import healthz
 from feedback.web.home import home
+from feedback.web.rendering import render
 from feedback.web.request_log import RequestLogMiddleware
 from feedback.web.results_pages import results_page
 from feedback.web.session_middleware import StaffSessionMiddleware
 from feedback.worker import BackgroundWork
+from surveys.admin_web import survey_admin_router
 from surveys.web import survey_router
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -81,6 +86,15 @@ def create_app(settings: Settings) -> Litestar:
 
     background = BackgroundWork(settings)
 
+    async def audit_survey_change(request: Request, action: str, key: str) -> None:
+        await audit.record(
+            action,
+            actor=request.scope["user"],
+            object_type="survey",
+            object_id=key,
+            client_address=request.client.host if request.client else "",
+        )
+
     async def open_database(app: Litestar) -> None:
         await start_engine(engine, settings)
         if settings.dispatch_in_process:
@@ -104,6 +118,12 @@ def create_app(settings: Settings) -> Litestar:
             VisitImportController,
             SessionApiController,
             survey_router(sink=take_survey_response),
+            survey_admin_router(
+                guards=[roles(Role.ADMIN)],
+                render=render,
+                after_change=audit_survey_change,
+                base_url=settings.base_url,
+            ),
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
             create_static_files_router(
                 path="/static/vendor",
