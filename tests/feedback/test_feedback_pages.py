@@ -10,12 +10,19 @@ from tests.conftest import sign_in
 async def _two_departments() -> tuple[int, int, int, int]:
     cardiology = await factories.department("Cardiology")
     oncology = await factories.department("Oncology")
-    mine = await record_feedback(NewFeedback(
-        source="survey", department_id=cardiology,
-        text="The nurse was rude and we waited four hours.",
-        question="What could we improve?"))
-    theirs = await record_feedback(NewFeedback(
-        source="review", department_id=oncology, text="Wonderful, caring oncology team."))
+    mine = await record_feedback(
+        NewFeedback(
+            source="survey",
+            department_id=cardiology,
+            text="The nurse was rude and we waited four hours.",
+            question="What could we improve?",
+        )
+    )
+    theirs = await record_feedback(
+        NewFeedback(
+            source="review", department_id=oncology, text="Wonderful, caring oncology team."
+        )
+    )
     return cardiology, oncology, mine, theirs
 
 
@@ -45,9 +52,13 @@ async def test_filters_work_as_htmx_partials_and_plain_links(client):
 
 async def test_comments_are_rendered_as_text_never_as_markup(client):
     department = await factories.department()
-    await record_feedback(NewFeedback(
-        source="api", department_id=department,
-        text='<script>alert("x")</script><img src=x onerror=alert(1)> awful'))
+    await record_feedback(
+        NewFeedback(
+            source="api",
+            department_id=department,
+            text='<script>alert("x")</script><img src=x onerror=alert(1)> awful',
+        )
+    )
     await sign_in(client, await factories.staff("admin"), factories.PASSWORD)
     page = await client.get("/feedback")
     assert "<script>alert" not in page.text and "<img src=x" not in page.text
