@@ -39,6 +39,7 @@ class Settings:
     sqlite_busy_timeout_ms: int = 5000
     log_level: str = "INFO"
     dispatch_in_process: bool = True
+    survey_reminder_days: int = 5
 
     @property
     def is_development(self) -> bool:
@@ -122,6 +123,16 @@ def _parse_positive_int(value: str) -> int:
     return number
 
 
+def _parse_non_negative_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise ValueError("must be a whole number") from exc
+    if number < 0:
+        raise ValueError("must be zero or more")
+    return number
+
+
 def _parse_log_level(value: str) -> str:
     level = value.upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
@@ -157,6 +168,7 @@ ENVIRONMENT_VARIABLES: dict[str, tuple[str, object]] = {
     "SQLITE_BUSY_TIMEOUT_MS": ("sqlite_busy_timeout_ms", _parse_positive_int),
     "LOG_LEVEL": ("log_level", _parse_log_level),
     "DISPATCH_IN_PROCESS": ("dispatch_in_process", _parse_bool),
+    "SURVEY_REMINDER_DAYS": ("survey_reminder_days", _parse_non_negative_int),
 }
 
 

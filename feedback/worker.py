@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
+import logging
 import signal
+from collections.abc import Awaitable, Callable
 
+from feedback.logs import exception_summary, log_event
 from feedback.settings import Settings
 from integrations.email import Dispatcher, SmtpSender
+from surveys.visits import send_reminders
 
 DISPATCH_INTERVAL_SECONDS = 2.0
+REMINDER_INTERVAL_SECONDS = 600.0
 
 
 def build_dispatcher(settings: Settings) -> Dispatcher:
@@ -34,6 +40,28 @@ class BackgroundWork:
         self.tasks.append(
             asyncio.create_task(dispatcher.run_forever(self.stop, DISPATCH_INTERVAL_SECONDS))
         )
+        if self.settings.survey_reminder_days:
+            self.tasks.append(
+                asyncio.create_task(
+                    self._every(REMINDER_INTERVAL_SECONDS, self._remind, "survey_reminders")
+                )
+            )
+
+    async def _remind(self) -> None:
+        await send_reminders(
+            base_url=self.settings.base_url,
+            delay=dt.timedelta(days=self.settings.survey_reminder_days),
+        )
+
+    async def _every(self, seconds: float, job: Callable[[], Awaitable[None]], name: str) -> None:
+        """Run `job` now and then every `seconds` until stopped; a failure is logged, not fatal."""
+        while not self.stop.is_set():
+            try:
+                await job()
+            except Exception as exc:  # the next run may well succeed (database restarting)
+                log_event("job_failed", logging.ERROR, job=name, **exception_summary(exc))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), timeout=seconds)
 
     async def close(self) -> None:
         self.stop.set()

@@ -184,7 +184,10 @@ async def open_invitation(token: str) -> OpenInvitation:
             Invitation.visit.location.name.as_alias("location_name"),
             Invitation.visit.department.as_alias("department_id"),
         )
-        .where(Invitation.token_hash == hash_token(token))
+        .where(
+            (Invitation.token_hash == hash_token(token))
+            | (Invitation.reminder_token_hash == hash_token(token))
+        )
         .output(load_json=True)
         .first()
     )

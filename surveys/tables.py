@@ -90,6 +90,9 @@ class Invitation(Table, tablename="invitation"):
     visit = ForeignKey(references=Visit, on_delete=OnDelete.cascade, index=True)
     survey_version = ForeignKey(references=SurveyVersion, on_delete=OnDelete.restrict)
     token_hash = Varchar(length=64, unique=True)
+    # The reminder carries a second token (the first is known only to the patient's inbox);
+    # either opens the same invitation, and it is still consumed once.
+    reminder_token_hash = Varchar(length=64, null=True, default=None, index=True)
     language = Varchar(length=8, default="en")
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
     expires_at = Timestamptz()

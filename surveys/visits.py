@@ -8,16 +8,42 @@ email was lost, nor an email whose invitation does not exist.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from integrations.email import OutgoingEmail, enqueue, is_suppressed
-from surveys.service import DEFAULT_TTL, issue_invitation, survey_version_for
+from surveys.service import (
+    DEFAULT_TTL,
+    TOKEN_BYTES,
+    hash_token,
+    issue_invitation,
+    survey_version_for,
+)
 from surveys.tables import Department, Invitation, Location, Patient, Visit
 from surveys.visit_import import EMAIL, RowProblem, VisitRow
 
 INVITATION_COOLDOWN = dt.timedelta(days=30)  # at most one invitation per patient per 30 days
 MAX_VISIT_AGE = dt.timedelta(days=30)
+
+REMINDER_EMAIL = {
+    "en": {
+        "subject": "A reminder: how was your recent visit?",
+        "body": (
+            "A few days ago we asked how your recent visit went. If you have two minutes, we "
+            "would still like to hear from you:\n\n{link}\n\n"
+            "This is the only reminder we will send. If you have already answered, thank you.\n"
+        ),
+    },
+    "es": {
+        "subject": "Un recordatorio: ¿qué tal fue su visita reciente?",
+        "body": (
+            "Hace unos días le preguntamos cómo fue su visita reciente. Si tiene dos minutos, "
+            "todavía nos gustaría conocer su opinión:\n\n{link}\n\n"
+            "Es el único recordatorio que enviaremos. Si ya respondió, gracias.\n"
+        ),
+    },
+}
 
 INVITATION_EMAIL = {
     "en": {
@@ -205,3 +231,62 @@ async def invite_eligible(
             await Invitation.update({Invitation.sent_at: now}).where(Invitation.id == invitation_id)
         invited += 1
     return InvitationSummary(invited=invited, not_eligible=not_eligible)
+
+
+async def send_reminders(
+    *, base_url: str, delay: dt.timedelta, now: dt.datetime | None = None, limit: int = 200
+) -> int:
+    """One reminder to each invitee who has not answered `delay` after the invitation.
+
+    The reminder's link is a new token for the same invitation (the first token exists only
+    in the patient's inbox); claiming `reminded_at` first makes a second run a no-op.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    due = await (
+        Invitation.select(
+            Invitation.id,
+            Invitation.language,
+            Invitation.visit.patient.email.as_alias("email"),
+        )
+        .where(
+            Invitation.used_at.is_null()
+            & Invitation.reminded_at.is_null()
+            & Invitation.sent_at.is_not_null()
+            & (Invitation.sent_at <= now - delay)
+            & (Invitation.expires_at > now)
+            & Invitation.survey_version.survey.retired_at.is_null()
+        )
+        .order_by(Invitation.id)
+        .limit(limit)
+    )
+    reminded = 0
+    for row in due:
+        if not EMAIL.match(row["email"] or ""):
+            continue
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        async with Invitation._meta.db.transaction():
+            claimed = (
+                await Invitation.update(
+                    {Invitation.reminded_at: now, Invitation.reminder_token_hash: hash_token(token)}
+                )
+                .where(
+                    (Invitation.id == row["id"])
+                    & Invitation.reminded_at.is_null()
+                    & Invitation.used_at.is_null()
+                )
+                .returning(Invitation.id)
+            )
+            if not claimed:
+                continue
+            wording = REMINDER_EMAIL.get(row["language"], REMINDER_EMAIL["en"])
+            await enqueue(
+                OutgoingEmail(
+                    kind="survey_reminder",
+                    business_key=f"survey_reminder:{row['id']}",
+                    recipient=row["email"],
+                    subject=wording["subject"],
+                    text=wording["body"].format(link=f"{base_url}/s/{token}"),
+                )
+            )
+        reminded += 1
+    return reminded
