@@ -23,7 +23,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from feedback.analysis import analyze
 from feedback.analysis.cli import analyze_lines
 
-DATA = Path(os.environ.get("FEEDBACK_DATA", "/work/shared/data"))
+
+def _data_dir() -> Path:
+    """$FEEDBACK_DATA, else <repo root>/../shared/data (CI clones), else /work/shared/data."""
+    if os.environ.get("FEEDBACK_DATA"):
+        return Path(os.environ["FEEDBACK_DATA"])
+    here = Path(__file__).resolve()
+    root = next((p for p in here.parents if (p / "pyproject.toml").exists()), None)
+    if root is not None and (root.parent / "shared" / "data").is_dir():
+        return root.parent / "shared" / "data"
+    return Path("/work/shared/data")
+
+
+DATA = _data_dir()
 
 
 def cpu_model() -> str:

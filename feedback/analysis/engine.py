@@ -13,7 +13,7 @@ from feedback.analysis.text import prepare
 from feedback.analysis.themes import THEMES, find_themes
 from feedback.analysis.urgency import detect_urgent
 
-ANALYZER_VERSION = "heuristic-2.2"
+ANALYZER_VERSION = "heuristic-2.3"
 # A clause at least this clear counts as an evaluation, so topic nouns in it mark themes.
 EVALUATIVE = 0.1
 

@@ -173,7 +173,9 @@ FACT_RULES = _rules(
         ),
         (
             r"\bwithout (?:even |an? |any )?(?:apology|explanation|asking|permission|consent|"
-            r"checking|washing|looking|examining|warning|notice|telling|doing)\b",
+            r"checking|washing|looking|examining|warning|notice|telling|doing|food|water|a drink|"
+            r"a shower|a wash|washing|pain relief|painkillers?|medication|meds|sleep|help|"
+            r"being seen|seeing (?:a|the) (?:doctor|nurse)|a bed|transport)\b",
             -0.5,
             "without",
         ),
@@ -181,7 +183,12 @@ FACT_RULES = _rules(
             r"\bno (?:apology|explanation|callback|call back|reply|response|answer|idea|"
             r"instructions|information|updates?|notice|one there|communication|follow[- ]?up|"
             r"help|sympathy|empathy|compassion|interpreter|privacy|soap|toilet paper|"
-            r"wheelchair|ramp|dignity|respect)\b",
+            r"wheelchair|ramp|dignity|respect|transport|ride|letters?|record|records|results?|"
+            r"pain (?:relief|medication|meds|killers?|control)|painkillers?|food|water|hot water|"
+            r"heating|blankets?|towels?|beds?|chairs?|signs?|parking|"
+            r"(?:appointments?|slots?|beds?|rooms?) (?:left|available)|(?:phone )?calls?|"
+            r"(?:one|anyone|body) (?:came|answered|called|rang|there|to help))\b|"
+            r"\b(?:none left|fully booked|nothing (?:available|left)|no-one (?:came|answered))\b",
             -0.5,
             "missing",
         ),
@@ -202,7 +209,9 @@ FACT_RULES = _rules(
         (
             r"\b(?:still (?:waiting|nothing|no|haven't|have not|hasn't|don't|do not|not|can't)|"
             r"(?:it'?s|that was|it has been|that's) been (?:\w+ ){0,2}(?:weeks|months|days)|"
-            r"day \d+|\d+ (?:weeks|months) later|heard nothing)\b",
+            r"day \d+|\d+ (?:weeks|months) later|heard nothing|still (?:in dispute|unresolved|"
+            r"outstanding|pending|not (?:fixed|sorted|resolved)|broken|unpaid|going on|the same)|"
+            r"(?:in|under) dispute|never (?:resolved|sorted|fixed))\b",
             -0.5,
             "still waiting",
         ),
@@ -268,6 +277,35 @@ FACT_RULES = _rules(
             "harm",
         ),
         (
+            r"\b(?:(?:hardly|barely|never|couldn't|could not|didn't|did not|unable to|no) "
+            r"(?:\w+ )?(?:slept|sleep|ate|eaten|eat)|sleepless|kept (?:me|us|him|her|everyone) "
+            r"(?:awake|up all night)|(?:no|nothing to) (?:eat|drink|food for|water for)|"
+            r"went hungry|starved|(?:went|gone|going|left) (?:\w+ ){0,3}without)\b",
+            -0.5,
+            "deprivation",
+        ),
+        (
+            r"\b(?:(?:a |what a |such a |real |bit of a |the only )?(?:shame|pity) (?:about|that|"
+            r"the|it|they|there)|let (?:me |us |him |her |them )?down|a letdown|let-down|"
+            r"disappointed (?:by|with|in|that)|(?:not|wasn't|isn't) (?:up to|what it|as good)|"
+            r"fell short|leaves? a lot to be desired|left (?:a lot|much) to be desired|"
+            r"(?:could|should) have been (?:handled|done) better|not the best|room for improvement)\b",
+            -0.5,
+            "regret",
+        ),
+        (
+            r"\b(?:first (?:try|attempt|go|stick|poke|time of asking)|painless|pain[- ]free|"
+            r"no pain(?! (?:relief|med\w*|killers?|control|management))|"
+            r"(?:didn't|did not|barely|hardly|never) (?:even )?(?:feel|felt) (?:a thing|anything|"
+            r"it)|(?:didn't|did not) (?:even )?hurt|forgot (?:to be|i was|all about being) "
+            r"(?:nervous|scared|anxious|worried|afraid|frightened)|put my mind at (?:rest|ease)|"
+            r"(?:nerves|fear|anxiety) (?:went|disappeared|melted)|no (?:problems?|issues?|hassle|"
+            r"fuss)|without (?:any )?(?:problems?|issues?|hassle|fuss|complications?)|"
+            r"(?:back|up) on (?:my|his|her|their) feet|home the (?:same|next) day)\b",
+            0.5,
+            "good outcome fact",
+        ),
+        (
             r"\b(?:left me|left us|left him|left her|kept me|kept us) (?:waiting|in the dark|"
             r"hanging|alone|sitting|lying)\b",
             -0.5,
@@ -320,7 +358,15 @@ PRAISE_RULES = _rules(
             r"yelled|shouted|snapped|talked down|talked to me like|treated (?:me|us|him|her|them) "
             r"like (?:a|an|dirt|garbage|criminal|child|idiot|number)|made me feel (?:like|stupid|"
             r"dumb|small|judged|a)|acted like|short with|brushed (?:me |it |us )?off|brushed off|"
-            r"on (?:her|his|their) (?:personal )?phone|chatting)\b",
+            r"on (?:her|his|their) (?:personal )?phone|chatting(?! (?:to|with) (?:me|us))|"
+            r"snapped at|talked down|spoke down|ignored (?:me|us|my|our|her|him|them)|"
+            r"(?:never|didn't|did not|barely|without) (?:even )?(?:look(?:ed)? up|acknowledg\w+|"
+            r"say hello|said hello|introduc\w+ (?:herself|himself|themselves))|shrugged|"
+            r"walked (?:off|away)|turned (?:her|his|their) back|sighed|tutted|huffed|"
+            r"made (?:a )?(?:\w+ )?comments? about|(?:comments?|remarks?) about my|"
+            r"wasting (?:her|his|their) time|bothering (?:her|him|them)|kept going|carried on|"
+            r"(?:hurried|rushed) (?:me|us)|couldn't be bothered|patroni[sz]\w+|"
+            r"told (?:me|her|him|us|my \w+) to (?:just |stop|calm|go away|shut|hurry|be quiet))\b",
             -0.6,
             "disrespect",
         ),

@@ -98,6 +98,13 @@ _LEADING_NOTHING = re.compile(
     r"lovely|amazing|i was|i am|i'm|happy|thank|been|honestly|i've|i have|we|you|keep|"
     r"the (?:care|staff|service|nurses|team))\b))(?=[a-z])"
 )
+# Possessives ("my husband's life", "the doctor's manner") become the bare noun so that cues
+# written as "my \w+ life" match; contractions ("it's", "that's", "he's") are left alone.
+_POSSESSIVE = re.compile(
+    r"\b(?!(?:it|he|she|that|there|here|what|who|where|how|let|everyone|everybody|"
+    r"nobody|someone|somebody|anyone|one|everything|nothing|something|this|else|today|"
+    r"name|life|mine)'s\b)([a-z]{2,})'s\b"
+)
 # Clause boundaries: sentence ends, semicolons, commas, dashes, newlines, and contrast words.
 _BOUNDARY = compile_fast(
     r"(?:[.!?;:]+(?=\s|$|[A-Za-z\"'])|,|\n+|\s[-\u2013\u2014]+\s|\.\.\.+|\u2026)"
@@ -199,6 +206,8 @@ def prepare(raw: str) -> Prepared:
     unknown = set(_WORD.findall(text)).difference(_known())
     if any(_repair(word) != word for word in unknown):
         text = _WORD.sub(fix, text)
+    if "'s" in text:
+        text = _POSSESSIVE.sub(r"\1", text)
     # "Nothing, they were amazing": the leading "nothing" answers the question on its own and
     # must not negate the praise that follows.
     text = _LEADING_NOTHING.sub(r"\1. ", text)

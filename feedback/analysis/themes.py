@@ -80,8 +80,9 @@ _STRONG: dict[str, str] = {
         r"waiting (?:for (?:ages|hours|over|nearly|almost|\d)|around|hours)|(?<!knocked and )"
         r"(?<!knocked and then )waited|"
         r"kept (?:me |us |him |her )?waiting|delay(?:s|ed)?|behind schedule|running (?:late|"
-        r"behind)|\d+ minutes late|late (?:for|by|start|again)|(?:was|were|ran|running) late|"
-        r"on time|punctual\w*|quick(?:ly|er)?|speedy|speedily|swift(?:ly)?|prompt(?:ly)?|"
+        r"behind)|\d+ minutes late|late (?:for(?! (?:my|our))|by|start|again)|"
+        r"(?:was|were|ran|running) late|(?<!i was )(?<!we were )on time|punctual\w*|"
+        r"quick(?:ly|er)?|speedy|speedily|swift(?:ly)?|prompt(?:ly)?|"
         r"in and out|seen (?:right away|immediately|quickly|promptly|within|straight away|"
         r"on time)|took (?:over |more than |almost |nearly )?(?:an hour|\w+ hours)|"
         r"hours? (?:wait|delay)|queue\w*|for ages|ages to|long time|right at \d|"
@@ -101,6 +102,8 @@ _STRONG: dict[str, str] = {
         r"(?:didn't|did not|doesn't|does not|never|wouldn't|won't) (?:even )?listen|"
         r"listened|listener|(?:nobody|no one|never|didn't|did not) (?:\w+ )?told|"
         r"told (?:us|me) (?:anything|nothing|what|about|why)|records? requests?|"
+        r"(?:nobody|no one|no-one|couldn't|could not|can't|cannot|wouldn't|won't) (?:\w+ ){0,4}"
+        r"tell (?:me|us|him|her)|"
         r"(?:my|medical|our) records|conflicting|plain english|understandable|jargon|"
         r"went (?:over|through) (?:everything|it|my|the|every)|walked (?:me|us) through|"
         r"kept (?:us|me) (?:updated|informed|in the loop|in the dark)|let (?:me|us) know|"
@@ -117,7 +120,14 @@ _STRONG: dict[str, str] = {
         r"patroni[sz]\w+|arrogant|attitude|manner\w*|caring|uncaring|compassion\w*|"
         r"empath\w+|cheerful|welcoming|(?<!would be )professional\w*|unprofessional|"
         r"judgement\w*|judgment\w*|judged|annoyed|irritated|rolled (?:her|his|their) eyes|"
-        r"eye[- ]?roll\w*|laughed (?:at|about)|laughing (?:at|about)|yell\w*|shout\w* at|"
+        r"eye[- ]?roll\w*|laughed (?:at|about)|laughing (?:at|about)|yell\w* at|"
+        r"shout\w* at (?!night)|(?:yell|shout)\w* (?:\w+ )?(?:me|us|her|him)|"
+        r"snapped at|talked down|spoke down|shrugged|walked (?:off|away)|"
+        r"turned (?:her|his|their) back|(?:comments?|remarks?) about (?:my|her|his)|"
+        r"made (?:a )?(?:\w+ )?comments?|wasting (?:her|his|their) time|kept going|"
+        r"(?:never|didn't|did not|barely|without) (?:even )?(?:look(?:ed)? up|acknowledg\w+|"
+        r"say hello|said hello|introduc\w+ (?:herself|himself|themselves))|"
+        r"couldn't be bothered|(?:hurried|rushed) (?:me|us)|"
         r"lectur\w+|short with|treated (?:\w+ ){0,2}like|like family|like a number|"
         r"like a criminal|angels?|(?<!be )(?<!been )(?<!more )helpful|unhelpful|supportive|"
         r"attentive|patient with|so patient|very patient|acted (?:like|annoyed)|"
@@ -283,6 +293,22 @@ _SPANISH: dict[str, re.Pattern[str]] = {
     "access": re.compile(r"\b(?:cita\w*|teléfono|horario\w*)\b"),
 }
 
+# Ambiguous cues, kept only in the right context: temperature words about a screen or a
+# call ("the video kept freezing") are no facilities cue.
+_TEMPERATURE = re.compile(r"freezing|boiling|cold|hot|froze")
+_DIGITAL_NEAR = re.compile(
+    r"\b(?:video|call|screen|app|portal|computer|zoom|stream\w*|connection|link|"
+    r"website|laptop|teams|wifi|internet)\b"
+)
+
+
+def _in_context(theme: str, cue: str, text: str, start: int, end: int) -> bool:
+    if theme == "facilities" and _TEMPERATURE.fullmatch(cue.split()[-1]):
+        near = text[max(0, start - 40) : end + 25]
+        return not _DIGITAL_NEAR.search(near)
+    return True
+
+
 Span = tuple[int, int, str]
 # (start, end, evaluative) for each clause; a weak cue needs an evaluative clause.
 Clause = tuple[int, int, bool]
@@ -310,7 +336,12 @@ def find_themes(
     matches = _CUE_SET.scan(text, starts)
     n = len(THEMES)
     strong = {
-        t: [(m.start(), m.end(), m.group(0)) for m in matches[i]] for i, t in enumerate(THEMES)
+        t: [
+            (m.start(), m.end(), m.group(0))
+            for m in matches[i]
+            if _in_context(t, m.group(0), text, m.start(), m.end())
+        ]
+        for i, t in enumerate(THEMES)
     }
     bounds = list(clauses) if clauses is not None else [(0, len(text), True)]
     found: dict[str, list[Span]] = {t: list(s) for t, s in strong.items() if s}
@@ -319,6 +350,8 @@ def find_themes(
     for i, theme in enumerate(THEMES):
         for m in matches[n + i]:
             span = (m.start(), m.end(), m.group(0))
+            if not _in_context(theme, span[2], text, span[0], span[1]):
+                continue
             clause = next((c for c in bounds if c[0] <= span[0] < c[1]), None)
             if clause is None or not clause[2]:
                 continue

@@ -27,6 +27,12 @@ _SINGLE: tuple[tuple[str, str], ...] = tuple(
             r"\b(?:gave|given|got|give) (?:me |him |her |them |my \w+ )?(?:my |his |her )?"
             r"(?:\w+ ){0,3}twice\b(?=.*\b(?:insulin|dose|med\w*|pill|shot))|"
             r"\b(?:allerg\w+)\b.*\b(?:anyway|prescribed|given|gave)\b|"
+            r"\b(?:gave|given|prescribed|administered|injected|put (?:me|him|her) on|got)\b[^.!?]{0,80}"
+            r"\b(?:even though|despite|although|though|when|while|after)\b[^.!?]{0,60}\ballerg\w+|"
+            r"\ballerg\w+\b[^.!?]{0,80}\b(?:didn't|did not|never|nobody|no one)\b[^.!?]{0,30}"
+            r"\b(?:check\w*|ask\w*|read|look\w*|notice\w*)\b|"
+            r"\b(?:didn't|did not|never|nobody|no one)\b[^.!?]{0,30}\b(?:check\w*|ask\w*|read|"
+            r"look\w*)\b[^.!?]{0,40}\ballerg\w+|"
             r"\b(?:meds|medications?) i'?ve never taken\b|\bleft off\b.*\b(?:insulin|meds)\b|"
             r"\b(?:missed|skipped|forgot(?:ten)?) (?:\w+ )?(?:doses?|medication|insulin)\b",
         ),
@@ -34,19 +40,27 @@ _SINGLE: tuple[tuple[str, str], ...] = tuple(
             "fall",
             rf"\b{_PERSON} (?:had a |had another )?(?:fell|fall|falls|slipped|collapsed)\b|"
             r"\bfell (?:out of|off|trying|down|in the|on the|while|and)\b|"
-            r"\bfound (?:\w+ )?on the floor\b|\bbed ?rails? (?:were |was )?(?:left )?down\b",
+            r"\bfound (?:\w+ ){0,3}on the (?:\w+ )?floor\b|\b(?:lying|lay|left) on the (?:\w+ )?floor\b|\bbed ?rails? (?:were |was )?(?:left )?down\b",
         ),
         (
             "self_harm",
             r"\bsuicid\w*|\bkill (?:myself|himself|herself|themselves|yourself)\b|"
             r"\bself[- ]harm\w*|\bwant(?:ed|s)? to die\b|\bend (?:my|his|her|their) life\b|"
             r"\bcutting (?:myself|herself|himself)\b|\btook an overdose\b|"
-            r"\bharm (?:myself|himself|herself)\b|\bsuicidio\b|\bquitarse la vida\b",
+            r"\bharm (?:myself|himself|herself)\b|\bsuicidio\b|\bquitarse la vida\b|"
+            r"\b(?:didn't|don't|did not|do not|doesn't|does not|no longer) want(?:ed)? to (?:be alive|"
+            r"live|be here any ?more|wake up|go on)\b|\bbetter off dead\b|\bend it all\b|"
+            r"\bno reason to live\b|\bhurt(?:ing)? (?:myself|himself|herself|themselves)\b|"
+            r"\bsuicidal\b|\boverdosed\b",
         ),
         (
             "abuse",
             r"\babus\w+|\bassault\w*|\b(?:hit|slapped|shoved|pushed|grabbed|pinched|kicked|"
-            r"punched|restrained|tied) (?:me|him|her|them|my \w+)\b|\bsexual\w*|"
+            r"punched|restrained|tied) (?:me|him|her|them|my \w+)\b(?! (?:just|to|a bit|a little|"
+            r"harder|further|through|beyond|myself|hard to|every))|\bsexual\w*|"
+            r"\bharass\w*|\binappropriate (?:comments?|remarks?|touch\w*|jokes?)\b|"
+            r"\b(?:comments?|remarks?|jokes?) about (?:my|her|his) (?:body|breasts?|chest|figure|"
+            r"bum|appearance|genitals?)\b|"
             r"\b(?:touched|groped) (?:me|her|him) inappropriately\b|\binappropriately touched\b|"
             r"\bthreaten\w*|\bscreamed at (?:my|her|him)\b|\bbeing dramatic\b|"
             r"\btreated (?:\w+ ){0,2}like a criminal\b",
@@ -64,7 +78,8 @@ _SINGLE: tuple[tuple[str, str], ...] = tuple(
         (
             "privacy_breach",
             r"\bsomeone else'?s (?:\w+ ){0,2}(?:notes|records?|chart|results?|information|info|"
-            r"account|paperwork)\b|\bbelonged to another patient\b|"
+            r"account|paperwork|list|letter|details|name|prescriptions?|medications?|scans?)\b|"
+            r"\bbelonged to another patient\b|"
             r"\b(?:mailed|sent|faxed|emailed|gave|released|confirmed|disclosed|shared) (?:\w+ ){0,5}"
             r"(?:to (?:my |the )?(?:ex|employer|boss|hr|neighbou?r|family)|without my "
             r"(?:permission|consent))|\bwithout (?:my|his|her) (?:permission|consent)\b|"
@@ -99,7 +114,16 @@ _SINGLE: tuple[tuple[str, str], ...] = tuple(
             "patient_safety",
             r"\b(?:could have died|almost died|nearly died|life[- ]threatening|woke up during|"
             r"cath lab|epinephrine|anaphyla\w+|throat (?:\w+ )?swell\w*|sugar dropped|"
-            r"bled through|miscarr\w+|stopped breathing|code blue|unresponsive)\b",
+            r"bled through|miscarr\w+|stopped breathing|code blue|unresponsive|stillb\w+|"
+            r"(?:baby|she|he) (?:wasn't|was not|stopped|not) moving|(?:fetal|foetal) movements?|"
+            r"(?:lips?|tongue|throat|face|mouth) (?:\w+ )?(?:swell\w*|swole|swollen|closing)|"
+            r"(?:swell\w*|swollen) (?:up )?(?:lips?|tongue|throat|face)|couldn't breathe|"
+            r"could not breathe|wander(?:ed|ing) off|pull(?:ed|ing|s)? out (?:his|her|their|"
+            r"the|my) (?:\w+ )?(?:drip|iv|line|cannula|catheter|tubes?)|"
+            r"without (?:\w+ ){0,3}(?:understanding|knowing) (?:it|what)|"
+            r"(?:never|didn't|did not) (?:\w+ )?consent\w*|"
+            r"(?:nobody|no one|didn't know|did not know|wasn't aware)\b[^.!?]{0,40}\b(?:diabetic|"
+            r"allergic|epileptic|on blood thinners|pregnant))\b",
         ),
     )
 )

@@ -16,7 +16,20 @@ import pytest
 from feedback.analysis.evaluation import evaluate_jsonl, evaluate_nhs
 
 HERE = Path(__file__).parent
-SHARED = Path(os.environ.get("FEEDBACK_DATA", "/work/shared/data"))
+
+
+def _data_dir() -> Path:
+    """$FEEDBACK_DATA, else <repo root>/../shared/data (CI clones), else /work/shared/data."""
+    if os.environ.get("FEEDBACK_DATA"):
+        return Path(os.environ["FEEDBACK_DATA"])
+    here = Path(__file__).resolve()
+    root = next((p for p in here.parents if (p / "pyproject.toml").exists()), None)
+    if root is not None and (root.parent / "shared" / "data").is_dir():
+        return root.parent / "shared" / "data"
+    return Path("/work/shared/data")
+
+
+SHARED = _data_dir()
 DEV = SHARED / "dev_comments.jsonl"
 NHS = SHARED / "nhs_fft_phase1.csv"
 
@@ -72,18 +85,33 @@ def test_heldout_set() -> None:
     assert report["theme_micro_f1"] >= THEME_F1
 
 
-def test_heldout_set_2_written_before_tuning() -> None:
-    """42 comments labelled before any rule change; their errors were never inspected.
+def test_heldout_set_2() -> None:
+    """42 comments written before 2.2; their errors were used to develop 2.3 (no longer held out).
 
-    Targets missed here (floors are the figures reached): 4-class 0.762 (target 0.85),
-    pos/neg 0.800 (0.92), theme F1 0.849 (0.85), urgent recall 0.833 (0.92).
+    Targets met except theme F1 on 2.3: 4-class 0.929, pos/neg 0.971, theme F1 0.889,
+    urgent recall 1.0 (2.2 reached 0.762 / 0.800 / 0.849 / 0.833).
     """
     report = _jsonl(HERE / "heldout_comments_2.jsonl")
     assert report["samples"] == 42
-    assert report["accuracy"] >= 0.76
-    assert report["pos_neg_accuracy"] >= 0.80
-    assert report["theme_micro_f1"] >= 0.84
-    assert report["urgent_recall"] >= 0.83
+    assert report["accuracy"] >= ACCURACY
+    assert report["pos_neg_accuracy"] >= POS_NEG
+    assert report["theme_micro_f1"] >= THEME_F1
+    assert report["urgent_recall"] >= URGENT_RECALL
+    assert report["urgent_precision"] >= URGENT_PRECISION
+
+
+def test_heldout_set_3_written_before_2_3() -> None:
+    """80 comments labelled before any 2.3 change; errors never inspected, never tuned on.
+
+    All targets but urgent precision missed; floors are the 2.3 figures: 4-class 0.650
+    (target 0.85), pos/neg 0.667 (0.92), theme F1 0.766 (0.85), urgent recall 0.800 (0.92).
+    """
+    report = _jsonl(HERE / "heldout_comments_3.jsonl")
+    assert report["samples"] == 80
+    assert report["accuracy"] >= 0.64
+    assert report["pos_neg_accuracy"] >= 0.66
+    assert report["theme_micro_f1"] >= 0.76
+    assert report["urgent_recall"] >= 0.79
     assert report["urgent_precision"] >= URGENT_PRECISION
 
 
