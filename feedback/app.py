@@ -117,7 +117,11 @@ def create_app(settings: Settings) -> Litestar:
             StaffAdminController,
             VisitImportController,
             SessionApiController,
-            survey_router(sink=take_survey_response),
+            survey_router(
+                sink=take_survey_response,
+                secure_cookies=settings.secure_cookies,
+                kiosk_limit_per_hour=settings.kiosk_limit_per_hour,
+            ),
             survey_admin_router(
                 guards=[roles(Role.ADMIN)],
                 render=render,

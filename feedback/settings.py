@@ -40,6 +40,7 @@ class Settings:
     log_level: str = "INFO"
     dispatch_in_process: bool = True
     survey_reminder_days: int = 5
+    kiosk_limit_per_hour: int = 30
 
     @property
     def is_development(self) -> bool:
@@ -169,6 +170,7 @@ ENVIRONMENT_VARIABLES: dict[str, tuple[str, object]] = {
     "LOG_LEVEL": ("log_level", _parse_log_level),
     "DISPATCH_IN_PROCESS": ("dispatch_in_process", _parse_bool),
     "SURVEY_REMINDER_DAYS": ("survey_reminder_days", _parse_non_negative_int),
+    "KIOSK_LIMIT_PER_HOUR": ("kiosk_limit_per_hour", _parse_positive_int),
 }
 
 

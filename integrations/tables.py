@@ -32,3 +32,12 @@ class Suppression(Table, tablename="suppression"):
     address_index = Varchar(length=64, unique=True)
     reason = Varchar(length=50)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class RateLimitBucket(Table, tablename="rate_limit_bucket"):
+    """One fixed-window counter, shared by every process through the database. The bucket
+    names a hashed key (never a raw client address) and the window it counts."""
+
+    bucket = Varchar(length=100, unique=True)
+    hits = Integer(default=0)
+    window_start = Timestamptz(index=True)

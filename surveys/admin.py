@@ -11,6 +11,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+import segno
+
 from integrations.fhir import (
     FhirError,
     definition_from_questionnaire,
@@ -230,6 +232,36 @@ async def add_assignment(key: str, visit_type: str | None, location_id: int | No
     await SurveyAssignment.insert(
         SurveyAssignment(survey=detail.id, visit_type=visit_type or None, location=location_id)
     )
+
+
+async def set_kiosk(key: str, location_id: int, offered: bool) -> None:
+    """Offer (or stop offering) this survey anonymously at a location's kiosk and QR code."""
+    detail = await survey_detail(key)
+    if not await Location.exists().where(Location.id == location_id):
+        raise SurveyAdminError(["That location does not exist."])
+    if offered:
+        await Location.update({Location.kiosk_survey: detail.id}).where(Location.id == location_id)
+    else:
+        await Location.update({Location.kiosk_survey: None}).where(
+            (Location.id == location_id) & (Location.kiosk_survey == detail.id)
+        )
+
+
+async def kiosk_locations(key: str) -> list[dict[str, Any]]:
+    """Every location, with whether it offers this survey at its kiosk."""
+    detail = await survey_detail(key)
+    rows = await Location.select(
+        Location.id, Location.name, Location.slug, Location.kiosk_survey
+    ).order_by(Location.name)
+    return [{**row, "offered": row["kiosk_survey"] == detail.id} for row in rows]
+
+
+def kiosk_qr_svg(url: str) -> str:
+    """A QR code (SVG) that opens the kiosk survey on a phone."""
+    qr = segno.make(url, error="m")
+    buffer = io.BytesIO()
+    qr.save(buffer, kind="svg", scale=6, border=2, title="Survey QR code")
+    return buffer.getvalue().decode()
 
 
 async def remove_assignment(key: str, assignment_id: int) -> None:

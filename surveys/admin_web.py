@@ -18,12 +18,15 @@ from surveys.admin import (
     export_fhir,
     export_json,
     import_survey,
+    kiosk_locations,
+    kiosk_qr_svg,
     list_surveys,
     publish_draft,
     remove_assignment,
     responses_csv,
     responses_fhir,
     save_draft,
+    set_kiosk,
     set_retired,
     start_draft,
     survey_detail,
@@ -69,6 +72,8 @@ def survey_admin_router(
             "problems": problems or [],
             "visit_types": VISIT_TYPES,
             "locations": await Location.select(Location.id, Location.name).order_by(Location.name),
+            "kiosks": await kiosk_locations(key),
+            "base_url": base_url,
         }
         return await render(
             request,
@@ -182,6 +187,25 @@ def survey_admin_router(
         await after_change(request, "survey.unassigned", key)
         return Redirect(f"/admin/surveys/{key}#assignments", status_code=303)
 
+    @post("/{key:str}/kiosk/{location_id:int}")
+    async def kiosk(request: Request, key: FromPath[str], location_id: FromPath[int]) -> Response:
+        form = await request.form()
+        offered = form.get("offered") == "true"
+        try:
+            await set_kiosk(key, location_id, offered)
+        except SurveyAdminError as exc:
+            return await detail_page(request, key, 422, exc.problems)
+        await after_change(request, "survey.kiosk_on" if offered else "survey.kiosk_off", key)
+        return Redirect(f"/admin/surveys/{key}#kiosk", status_code=303)
+
+    @get("/{key:str}/qr/{slug:str}")
+    async def qr(key: FromPath[str], slug: FromPath[str]) -> Response:
+        return Response(
+            kiosk_qr_svg(f"{base_url}/k/{slug}"),
+            media_type="image/svg+xml",
+            headers={"Content-Disposition": f'inline; filename="survey-{slug}.svg"'},
+        )
+
     @get("/{key:str}/preview")
     async def preview(
         key: FromPath[str],
@@ -252,6 +276,8 @@ def survey_admin_router(
             publish,
             retire,
             assign,
+            kiosk,
+            qr,
             unassign,
             preview,
             download_json,

@@ -36,6 +36,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "expired_title": "This survey link has expired",
         "expired_body": "Survey links last 30 days. Thank you for wanting to tell us about "
         "your visit; you can always contact our Patient Experience Office.",
+        "busy_title": "Too many answers from this device",
+        "busy_body": "Please wait a little and try again later. Thank you for your patience.",
+        "kiosk_again": "Start a new survey for the next person",
         "unknown_title": "We could not find this survey",
         "unknown_body": "The link may be incomplete. Please copy the whole link from the "
         "email, or contact our Patient Experience Office.",
@@ -71,6 +74,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "expired_title": "Este enlace de la encuesta ha caducado",
         "expired_body": "Los enlaces duran 30 días. Gracias por querer contarnos su visita; "
         "siempre puede contactar con nuestra Oficina de Experiencia del Paciente.",
+        "busy_title": "Demasiadas respuestas desde este dispositivo",
+        "busy_body": "Espere un poco e inténtelo más tarde. Gracias por su paciencia.",
+        "kiosk_again": "Empezar una encuesta nueva para la siguiente persona",
         "unknown_title": "No encontramos esta encuesta",
         "unknown_body": "Puede que el enlace esté incompleto. Copie el enlace completo del "
         "correo o contacte con nuestra Oficina de Experiencia del Paciente.",

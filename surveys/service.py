@@ -231,7 +231,7 @@ async def submit_invitation(
         )
         if not claimed:
             return SubmitOutcome(check=check, response_id=None, already_submitted=True)
-        response_id = await _store_response(
+        response_id = await store_response(
             check,
             invitation.version_id,
             language,
@@ -247,7 +247,7 @@ async def submit_invitation(
     return SubmitOutcome(check=check, response_id=response_id, already_submitted=False)
 
 
-async def _store_response(
+async def store_response(
     check: CheckResult,
     version_id: int,
     language: str,

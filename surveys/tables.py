@@ -1,6 +1,7 @@
 from piccolo.columns import JSON, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
 
@@ -11,6 +12,12 @@ class Location(Table, tablename="location"):
     timezone = Varchar(length=64, default="UTC")
     # Where respondents are invited to review us online (shown to every respondent alike).
     review_url = Varchar(length=500, default="")
+    # The survey offered anonymously at this location's kiosk and QR code (None: no kiosk).
+    kiosk_survey = ForeignKey(
+        references=LazyTableReference("Survey", module_path="surveys.tables"),
+        null=True,
+        on_delete=OnDelete.set_null,
+    )
 
 
 class Department(Table, tablename="department"):

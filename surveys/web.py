@@ -7,14 +7,18 @@ leak their address through the Referer header.
 
 from __future__ import annotations
 
+import datetime as dt
+import secrets
 from collections.abc import Mapping
 
 from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from integrations.ratelimit import hit
 from surveys.definition import NUMERIC_TYPES, Definition
 from surveys.i18n import TEXTS, pick_language
+from surveys.kiosk import KioskSurvey, open_kiosk, submit_kiosk
 from surveys.service import (
     InvitationProblem,
     OpenInvitation,
@@ -75,7 +79,13 @@ def _survey_context(
     }
 
 
-def survey_router(sink: ResponseSink) -> Router:
+KIOSK_COOKIE = "fb_kiosk"
+KIOSK_WINDOW = dt.timedelta(hours=1)
+
+
+def survey_router(
+    sink: ResponseSink, *, secure_cookies: bool = True, kiosk_limit_per_hour: int = 30
+) -> Router:
     @get("/s/{token:str}", name="survey")
     async def survey_page(token: FromPath[str], lang: FromQuery[str | None] = None) -> Response:
         try:
@@ -155,8 +165,117 @@ def survey_router(sink: ResponseSink) -> Router:
             context={"t": TEXTS[language], "lang": language},
         )
 
+    def kiosk_context(
+        kiosk: KioskSurvey,
+        slug: str,
+        language: str,
+        answers: Mapping[str, list[str]] | None = None,
+        errors: Mapping[str, str] | None = None,
+    ) -> dict:
+        return {
+            "t": TEXTS[language],
+            "lang": language,
+            "other_lang": "es" if language == "en" else "en",
+            "definition": kiosk.definition,
+            "location_name": kiosk.location_name,
+            "action": f"/k/{slug}",
+            "self_path": f"/k/{slug}",
+            "answers": answers or {},
+            "errors": errors or {},
+            "numeric": NUMERIC_TYPES,
+        }
+
+    @get("/k/{slug:str}", name="kiosk")
+    async def kiosk_page(
+        request: Request, slug: FromPath[str], lang: FromQuery[str | None] = None
+    ) -> Response:
+        language = pick_language(lang)
+        try:
+            kiosk = await open_kiosk(slug)
+        except InvitationProblem as problem:
+            return _link_problem(problem.kind, language)
+        response = _page("surveys/survey.html", kiosk_context(kiosk, slug, language))
+        if not request.cookies.get(KIOSK_COOKIE):
+            # A device session: it ends with the submit, so the next person starts afresh.
+            response.set_cookie(
+                KIOSK_COOKIE,
+                secrets.token_urlsafe(32),
+                path="/k/",
+                httponly=True,
+                samesite="lax",
+                secure=secure_cookies,
+            )
+        return response
+
+    @post("/k/{slug:str}")
+    async def kiosk_submit(request: Request, slug: FromPath[str]) -> Response:
+        form = await request.form()
+        language = pick_language(str(form.get("lang", "")))
+        client = request.client.host if request.client else "unknown"
+        if not await hit(f"kiosk:{client}", kiosk_limit_per_hour, KIOSK_WINDOW):
+            return _page(
+                "surveys/link_problem.html",
+                {
+                    "t": TEXTS[language],
+                    "lang": language,
+                    "title": TEXTS[language]["busy_title"],
+                    "body": TEXTS[language]["busy_body"],
+                },
+                status_code=429,
+            )
+        device = request.cookies.get(KIOSK_COOKIE)
+        if not device:
+            return Redirect(f"/k/{slug}?lang={language}", status_code=303)
+        answers = {key: form.getall(key) for key in form if key not in ("_csrf_token", "lang")}
+        try:
+            outcome = await submit_kiosk(slug, device, answers, language, sink)
+        except InvitationProblem as problem:
+            return _link_problem(problem.kind, language)
+        if not outcome.check.ok:
+            kiosk = await open_kiosk(slug)
+            return _page(
+                "surveys/survey.html",
+                kiosk_context(kiosk, slug, language, answers, outcome.check.errors),
+                status_code=422,
+            )
+        done = Redirect(
+            f"/k/{slug}/thanks?lang={language}", status_code=303, headers=PRIVATE_HEADERS
+        )
+        done.delete_cookie(KIOSK_COOKIE, path="/k/")
+        return done
+
+    @get("/k/{slug:str}/thanks")
+    async def kiosk_thanks(slug: FromPath[str], lang: FromQuery[str | None] = None) -> Response:
+        language = pick_language(lang)
+        try:
+            kiosk = await open_kiosk(slug)
+        except InvitationProblem as problem:
+            return _link_problem(problem.kind, language)
+        return _page(
+            "surveys/thanks.html",
+            {
+                "t": TEXTS[language],
+                "lang": language,
+                "anonymous": True,
+                "again_path": f"/k/{slug}?lang={language}",
+                "review_url": kiosk.review_url,
+                "consented": False,
+                "saved": False,
+                "consent_action": "",
+            },
+        )
+
     return Router(
         path="/",
-        route_handlers=[survey_page, survey_submit, thanks, consent, privacy],
+        route_handlers=[
+            survey_page,
+            survey_submit,
+            thanks,
+            consent,
+            privacy,
+            kiosk_page,
+            kiosk_submit,
+            kiosk_thanks,
+        ],
         include_in_schema=False,
     )

@@ -178,20 +178,33 @@ async def test_one_reminder_goes_to_non_responders_and_its_link_opens_the_same_s
 
     await _setup(client)
     assert (await _upload(client, _csv(_row(1), _row(2)))).status_code == 200
-    first, second = await Invitation.select().order_by(Invitation.id)
+    _unanswered, second = await Invitation.select().order_by(Invitation.id)
     # The second patient answers; the first does not.
     await Invitation.update({Invitation.used_at: dt.datetime.now(dt.UTC)}).where(
         Invitation.id == second["id"]
     )
     later = dt.datetime.now(dt.UTC) + dt.timedelta(days=6)
-    assert await send_reminders(base_url="http://127.0.0.1:8000", delay=dt.timedelta(days=5),
-                                now=dt.datetime.now(dt.UTC)) == 0  # not yet due
-    assert await send_reminders(base_url="http://127.0.0.1:8000", delay=dt.timedelta(days=5),
-                                now=later) == 1
-    assert await send_reminders(base_url="http://127.0.0.1:8000", delay=dt.timedelta(days=5),
-                                now=later) == 0  # one reminder, never two
-    reminder = await OutboxMessage.select().where(
-        OutboxMessage.kind == "survey_reminder").first()
+    assert (
+        await send_reminders(
+            base_url="http://127.0.0.1:8000",
+            delay=dt.timedelta(days=5),
+            now=dt.datetime.now(dt.UTC),
+        )
+        == 0
+    )  # not yet due
+    assert (
+        await send_reminders(
+            base_url="http://127.0.0.1:8000", delay=dt.timedelta(days=5), now=later
+        )
+        == 1
+    )
+    assert (
+        await send_reminders(
+            base_url="http://127.0.0.1:8000", delay=dt.timedelta(days=5), now=later
+        )
+        == 0
+    )  # one reminder, never two
+    reminder = await OutboxMessage.select().where(OutboxMessage.kind == "survey_reminder").first()
     assert reminder["subject"] == "A reminder: how was your recent visit?"
     token = re.search(r"/s/([A-Za-z0-9_-]{43})", reminder["body_text"]).group(1)
     page = await client.get(f"/s/{token}")

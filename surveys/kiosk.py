@@ -1,0 +1,97 @@
+"""Anonymous responses from a location's kiosk or QR code: no token, one response per
+device session, rate-limited by the web layer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from surveys.answers import check_answers
+from surveys.definition import Definition, parse_definition
+from surveys.service import InvitationProblem, ResponseSink, SubmitOutcome, store_response
+from surveys.tables import Location, Response, SurveyVersion
+
+
+@dataclass(frozen=True)
+class KioskSurvey:
+    location_id: int
+    location_name: str
+    review_url: str
+    version_id: int
+    definition: Definition
+
+
+async def open_kiosk(slug: str) -> KioskSurvey:
+    """The anonymous survey a location offers at its kiosk / QR code."""
+    location = (
+        await Location.select(
+            Location.id,
+            Location.name,
+            Location.review_url,
+            Location.kiosk_survey,
+            Location.kiosk_survey.retired_at.as_alias("retired_at"),
+        )
+        .where(Location.slug == slug)
+        .first()
+    )
+    if location is None or location["kiosk_survey"] is None or location["retired_at"]:
+        raise InvitationProblem("unknown")
+    version = await (
+        SurveyVersion.select(SurveyVersion.id, SurveyVersion.definition)
+        .where(
+            (SurveyVersion.survey == location["kiosk_survey"])
+            & (SurveyVersion.status == "published")
+        )
+        .order_by(SurveyVersion.number, ascending=False)
+        .output(load_json=True)
+        .first()
+    )
+    if version is None:
+        raise InvitationProblem("unknown")
+    return KioskSurvey(
+        location["id"],
+        location["name"],
+        location["review_url"],
+        version["id"],
+        parse_definition(version["definition"]),
+    )
+
+
+def device_hash(slug: str, device_token: str) -> str:
+    return hashlib.sha256(f"kiosk:{slug}:{device_token}".encode()).hexdigest()
+
+
+async def submit_kiosk(
+    slug: str,
+    device_token: str,
+    form: Mapping[str, Sequence[str]],
+    language: str,
+    sink: ResponseSink,
+) -> SubmitOutcome:
+    """An anonymous response: one per device session (the unique device hash enforces it)."""
+    kiosk = await open_kiosk(slug)
+    check = check_answers(kiosk.definition, form, language)
+    if not check.ok:
+        return SubmitOutcome(check=check, response_id=None, already_submitted=False)
+    device = device_hash(slug, device_token)
+    async with Response._meta.db.transaction():
+        if await Response.exists().where(Response.device_hash == device):
+            return SubmitOutcome(check=check, response_id=None, already_submitted=True)
+        response_id = await store_response(
+            check,
+            kiosk.version_id,
+            language,
+            dt.datetime.now(dt.UTC),
+            sink,
+            invitation_id=None,
+            visit_id=None,
+            patient_id=None,
+            location_id=kiosk.location_id,
+            department_id=None,
+            definition=kiosk.definition,
+            channel="kiosk",
+            device_hash=device,
+        )
+    return SubmitOutcome(check=check, response_id=response_id, already_submitted=False)
