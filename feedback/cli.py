@@ -125,6 +125,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     for role, email, password in credentials:
         click.echo(f"  {role:<10} {email:<40} {password}")
     click.echo(f"\nA patient's survey link (new at every start): {survey_link}")
+    click.echo(f"The kiosk survey at Eastside Urgent Care: {settings.base_url}/k/eastside")
     click.echo(f"Staff sign in at http://{host}:{port}/login\n")
     if not no_serve:
         _serve(settings, host, port)

@@ -12,7 +12,7 @@ from feedback.auth.sessions import end_all_sessions_of
 from feedback.services.feedback_items import NewFeedback, build_item
 from feedback.tables import FeedbackItem, StaffUser
 from surveys.service import create_invitation, install_library, survey_version_for
-from surveys.tables import Department, Location, Patient, Visit
+from surveys.tables import Department, Location, Patient, Survey, Visit
 
 DEMO_EMAIL_DOMAIN = "demo.example.org"
 # No 0/O, 1/l/I: the passwords are read off a terminal and typed.
@@ -190,6 +190,7 @@ async def seed_demo(seed: int = 7, patients: int = 300, visits: int = 420) -> st
     await install_library()
     if await Location.count() > 0:
         return None
+    short_survey = await Survey.select(Survey.id).where(Survey.key == "short-nps").first()
     rng = random.Random(seed)
     async with Location._meta.db.transaction():
         location_ids = {}
@@ -201,6 +202,8 @@ async def seed_demo(seed: int = 7, patients: int = 300, visits: int = 420) -> st
                     address=address,
                     timezone=timezone,
                     review_url=REVIEW_URL.format(slug=slug),
+                    # The urgent-care site offers the short survey at its front-desk kiosk.
+                    kiosk_survey=short_survey["id"] if slug == "eastside" else None,
                 )
             ).returning(Location.id)
             location_ids[slug] = row[0]["id"]

@@ -9,13 +9,16 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 
+from feedback.auth.sessions import SessionPolicy, purge_expired_sessions
 from feedback.logs import exception_summary, log_event
 from feedback.settings import Settings
 from integrations.email import Dispatcher, SmtpSender
+from integrations.ratelimit import purge_before
 from surveys.visits import send_reminders
 
 DISPATCH_INTERVAL_SECONDS = 2.0
 REMINDER_INTERVAL_SECONDS = 600.0
+HOUSEKEEPING_INTERVAL_SECONDS = 3600.0
 
 
 def build_dispatcher(settings: Settings) -> Dispatcher:
@@ -40,12 +43,27 @@ class BackgroundWork:
         self.tasks.append(
             asyncio.create_task(dispatcher.run_forever(self.stop, DISPATCH_INTERVAL_SECONDS))
         )
+        self.tasks.append(
+            asyncio.create_task(
+                self._every(HOUSEKEEPING_INTERVAL_SECONDS, self._housekeeping, "housekeeping")
+            )
+        )
         if self.settings.survey_reminder_days:
             self.tasks.append(
                 asyncio.create_task(
                     self._every(REMINDER_INTERVAL_SECONDS, self._remind, "survey_reminders")
                 )
             )
+
+    async def _housekeeping(self) -> None:
+        """Expired staff sessions and old rate-limit counters are dropped, not kept forever."""
+        await purge_expired_sessions(
+            SessionPolicy(
+                idle=dt.timedelta(minutes=self.settings.session_idle_minutes),
+                absolute=dt.timedelta(hours=self.settings.session_absolute_hours),
+            )
+        )
+        await purge_before(dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
 
     async def _remind(self) -> None:
         await send_reminders(

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -75,3 +76,19 @@ async def browser() -> AsyncIterator[Browser]:
         )
         yield instance
         await instance.close()
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+async def accessibility_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """WCAG 2.1 A/AA violations axe-core finds on the page as it is now."""
+    await page.add_script_tag(path=str(AXE))
+    result = await page.evaluate(
+        "async () => await axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+    )
+    return [
+        f"{violation['id']}: {violation['help']} ({len(violation['nodes'])} element(s))"
+        for violation in result["violations"]
+    ]

@@ -164,3 +164,20 @@ async def test_next_only_redirects_within_the_site(client):
             },
         )
         assert response.headers["location"] == expected
+
+
+async def test_housekeeping_drops_expired_sessions_and_old_rate_limit_counters(client, settings):
+    from feedback.worker import BackgroundWork
+    from integrations.ratelimit import hit
+    from integrations.tables import RateLimitBucket
+
+    email = await factories.staff("admin")
+    await sign_in(client, email, factories.PASSWORD)
+    await _age_session(last_seen_at=dt.timedelta(minutes=20))
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
+    assert await hit("kiosk:198.51.100.7", 5, dt.timedelta(hours=1), now=old)
+    assert await hit("kiosk:198.51.100.7", 5, dt.timedelta(hours=1))
+    await BackgroundWork(settings)._housekeeping()
+    assert await StaffSession.count() == 0
+    assert await RateLimitBucket.count() == 1
+    assert "198.51.100.7" not in str(await RateLimitBucket.select())  # stored hashed

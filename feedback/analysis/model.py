@@ -1,0 +1,249 @@
+"""The learned layer on top of the rules: features, linear models, and how they combine.
+
+Everything here is pure Python and deterministic. The weights are trained offline by
+`bench/train_sentiment.py` and stored in `model_weights.py` (a JSON text inside a module, so
+it ships with the package). At call time a comment's features are the words of the
+normalised text (lower case, typos repaired; unigrams and bigrams, a word after a negator in
+the same clause marked "not_"), plus the rule engine's own signals: its label, polarity,
+clause masses, phrase-rule hits, theme cues, urgency and the survey question kind.
+
+Sentiment: one softmax regression over the four labels. Themes: one logistic regression per
+theme. Both are linear, so the explanation can name the terms that pushed the decision.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from feedback.analysis.lexicon import NEGATORS
+
+LABELS = ("positive", "negative", "neutral", "mixed")
+_TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)*|[!?]")
+_BREAK = re.compile(r"[.;:,\n]+|\s-+\s|\b(?:but|however|although|though|except|yet)\b")
+_NEG_SPAN = 3
+_VALUE = re.compile(r"\(([+-]\d+\.\d+)\)$")
+_WORD_REASONS = ("word:", "negation:", "sarcasm:", "emoji:")
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSignals:
+    """What the rule engine found, as the learned layer sees it."""
+
+    label: str
+    polarity: float
+    pos_mass: float
+    neg_mass: float
+    rule_pos: int
+    rule_neg: int
+    kind: str | None
+    urgent: bool
+    themes: tuple[str, ...]
+
+
+def signals_from(
+    label: str,
+    polarity: float,
+    clause_scores: Iterable[float],
+    reasons: Iterable[str],
+    kind: str | None,
+    urgent: bool,
+    themes: Iterable[str],
+) -> RuleSignals:
+    scores = list(clause_scores)
+    rule_pos = rule_neg = 0
+    for reason in reasons:
+        if reason.startswith(_WORD_REASONS):
+            continue
+        m = _VALUE.search(reason)
+        if m:
+            value = float(m.group(1))
+            rule_pos += value > 0
+            rule_neg += value < 0
+    return RuleSignals(
+        label,
+        polarity,
+        sum(s for s in scores if s > 0),
+        -sum(s for s in scores if s < 0),
+        rule_pos,
+        rule_neg,
+        kind,
+        urgent,
+        tuple(themes),
+    )
+
+
+def tokens(text: str) -> list[str]:
+    """Unigrams (negation-marked within a clause) and bigrams of a normalised comment."""
+    out: list[str] = []
+    for clause in _BREAK.split(text):
+        words = _TOKEN.findall(clause)
+        if not words:
+            continue
+        negate = 0
+        for word in words:
+            if negate:
+                out.append("not_" + word)
+                negate -= 1
+            else:
+                out.append(word)
+            if word in NEGATORS or word.endswith("n't"):
+                negate = _NEG_SPAN
+        out.extend(f"{a} {b}" for a, b in itertools.pairwise(words))
+    return out
+
+
+def features(text: str, rules: RuleSignals) -> dict[str, float]:
+    """Sparse feature vector: words (binary) plus the rule signals (scaled to about -1..1)."""
+    feats: dict[str, float] = dict.fromkeys(tokens(text), 1.0)
+    feats["<bias>"] = 1.0
+    feats[f"<rule:{rules.label}>"] = 1.0
+    feats["<rule polarity>"] = rules.polarity
+    feats["<praise mass>"] = min(rules.pos_mass, 2.0)
+    feats["<criticism mass>"] = min(rules.neg_mass, 2.0)
+    feats["<praise rules>"] = min(rules.rule_pos, 3) / 3
+    feats["<complaint rules>"] = min(rules.rule_neg, 3) / 3
+    if rules.pos_mass >= 0.3 and rules.neg_mass >= 0.3:
+        feats["<both clear>"] = 1.0
+    if rules.kind:
+        feats[f"<question:{rules.kind}>"] = 1.0
+    if rules.urgent:
+        feats["<urgent>"] = 1.0
+    for theme in rules.themes:
+        feats[f"<cue:{theme}>"] = 1.0
+    length = len(text)
+    feats["<short>" if length < 40 else "<long>" if length > 200 else "<medium>"] = 1.0
+    return feats
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """Feature -> per-class weights for sentiment; feature -> per-theme weights for themes."""
+
+    sentiment: dict[str, tuple[float, ...]]
+    themes: tuple[str, ...]
+    theme: dict[str, tuple[float, ...]]
+    theme_add: float
+    theme_drop: float
+
+
+def load(data: str) -> Weights:
+    raw = json.loads(data)
+    return Weights(
+        {k: tuple(v) for k, v in raw["sentiment"].items()},
+        tuple(raw["themes"]),
+        {k: _dense(v, len(raw["themes"])) for k, v in raw["theme"].items()},
+        float(raw.get("theme_add", 0.5)),
+        float(raw.get("theme_drop", 0.0)),
+    )
+
+
+def _dense(row: dict[str, float] | list[float], n: int) -> tuple[float, ...]:
+    if isinstance(row, list):
+        return tuple(row)
+    dense = [0.0] * n
+    for i, x in row.items():
+        dense[int(i)] = x
+    return tuple(dense)
+
+
+@lru_cache(maxsize=1)
+def weights() -> Weights:
+    from feedback.analysis.model_weights import WEIGHTS
+
+    return load(WEIGHTS)
+
+
+def softmax(scores: list[float]) -> list[float]:
+    top = max(scores)
+    exps = [math.exp(s - top) for s in scores]
+    total = sum(exps)
+    return [e / total for e in exps]
+
+
+def sentiment_scores(feats: dict[str, float], table: dict[str, tuple[float, ...]]) -> list[float]:
+    scores = [0.0] * len(LABELS)
+    for name, value in feats.items():
+        row = table.get(name)
+        if row is not None:
+            for i, w in enumerate(row):
+                scores[i] += w * value
+    return scores
+
+
+def theme_scores(
+    feats: dict[str, float], table: dict[str, tuple[float, ...]], n: int
+) -> list[float]:
+    scores = [0.0] * n
+    for name, value in feats.items():
+        row = table.get(name)
+        if row is not None:
+            for i, w in enumerate(row):
+                scores[i] += w * value
+    return scores
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x)) if x > -60 else 0.0
+
+
+def top_terms(
+    feats: dict[str, float], table: dict[str, tuple[float, ...]], index: int, other: int, k: int = 3
+) -> list[tuple[str, float]]:
+    """The features that pushed class `index` over class `other` most (largest contributions)."""
+    contributions = []
+    for name, value in feats.items():
+        row = table.get(name)
+        if row is not None and name != "<bias>":
+            contributions.append((name, (row[index] - row[other]) * value))
+    contributions.sort(key=lambda item: (-abs(item[1]), item[0]))
+    return contributions[:k]
+
+
+def combine(
+    probs: list[float],
+    rules: RuleSignals,
+    nothing_to_improve: bool,
+    keep_rule_mixed: bool = True,
+) -> tuple[str, float, list[str]]:
+    """The model's label, with the rules' decisive cases kept; returns (label, polarity, notes).
+
+    Kept from the rules: "Nothing" to "what could we improve?" is praise; an urgent event is
+    never praise (negative, or mixed with strong praise); an explicit contrast the rules call
+    mixed (clear praise and clear criticism in different clauses) stays mixed when the model
+    agrees it is not plainly one-sided.
+    """
+    notes: list[str] = []
+    best = max(range(len(LABELS)), key=lambda i: (probs[i], -i))
+    label = LABELS[best]
+    if rules.kind == "improve" and nothing_to_improve and label != "negative":
+        if label != "positive":
+            notes.append('rule kept: "nothing to improve" -> positive')
+        label = "positive"
+    if (
+        keep_rule_mixed
+        and rules.label == "mixed"
+        and label in ("positive", "negative")
+        and probs[LABELS.index("mixed")] >= 0.2
+    ):
+        notes.append("rule kept: clear praise and clear criticism -> mixed")
+        label = "mixed"
+    if rules.urgent and label in ("positive", "neutral"):
+        label = "mixed" if label == "positive" and rules.pos_mass >= 0.6 else "negative"
+        notes.append(f"rule kept: urgent event -> {label}")
+    margin = probs[0] - probs[1]
+    rule = rules.polarity
+    if label == "positive":
+        polarity = rule if rule > 0.05 else max(0.05, margin)
+    elif label == "negative":
+        polarity = rule if rule < -0.05 else min(-0.05, margin)
+    elif label == "mixed":
+        polarity = margin / 2 if margin else rule / 2
+    else:
+        polarity = max(-0.1, min(0.1, margin * 0.1))
+    return label, max(-1.0, min(1.0, polarity)), notes
