@@ -119,6 +119,7 @@ def create_app(settings: Settings) -> Litestar:
             SessionApiController,
             survey_router(
                 sink=take_survey_response,
+                suppression_key=settings.blind_index_key,
                 secure_cookies=settings.secure_cookies,
                 kiosk_limit_per_hour=settings.kiosk_limit_per_hour,
             ),

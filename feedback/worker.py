@@ -69,6 +69,7 @@ class BackgroundWork:
         await send_reminders(
             base_url=self.settings.base_url,
             delay=dt.timedelta(days=self.settings.survey_reminder_days),
+            suppression_key=self.settings.blind_index_key,
         )
 
     async def _every(self, seconds: float, job: Callable[[], Awaitable[None]], name: str) -> None:

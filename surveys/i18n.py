@@ -36,6 +36,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "expired_title": "This survey link has expired",
         "expired_body": "Survey links last 30 days. Thank you for wanting to tell us about "
         "your visit; you can always contact our Patient Experience Office.",
+        "unsubscribe_title": "Stop survey emails",
+        "unsubscribe_body": "We will not send surveys or updates to this email address any more.",
+        "unsubscribe_button": "Stop emails to this address",
+        "unsubscribed": "Done. This address will not receive our emails any more.",
         "busy_title": "Too many answers from this device",
         "busy_body": "Please wait a little and try again later. Thank you for your patience.",
         "kiosk_again": "Start a new survey for the next person",
@@ -74,6 +78,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "expired_title": "Este enlace de la encuesta ha caducado",
         "expired_body": "Los enlaces duran 30 días. Gracias por querer contarnos su visita; "
         "siempre puede contactar con nuestra Oficina de Experiencia del Paciente.",
+        "unsubscribe_title": "Dejar de recibir correos",
+        "unsubscribe_body": "No enviaremos más encuestas ni novedades a esta dirección de correo.",
+        "unsubscribe_button": "Dejar de enviar correos a esta dirección",
+        "unsubscribed": "Hecho. Esta dirección no recibirá más correos nuestros.",
         "busy_title": "Demasiadas respuestas desde este dispositivo",
         "busy_body": "Espere un poco e inténtelo más tarde. Gracias por su paciencia.",
         "kiosk_again": "Empezar una encuesta nueva para la siguiente persona",

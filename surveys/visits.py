@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from integrations.email import OutgoingEmail, enqueue, is_suppressed
+from integrations.email import OutgoingEmail, enqueue, is_suppressed, unsubscribe_token
 from surveys.service import (
     DEFAULT_TTL,
     TOKEN_BYTES,
@@ -32,7 +32,8 @@ REMINDER_EMAIL = {
         "body": (
             "A few days ago we asked how your recent visit went. If you have two minutes, we "
             "would still like to hear from you:\n\n{link}\n\n"
-            "This is the only reminder we will send. If you have already answered, thank you.\n"
+            "This is the only reminder we will send. If you have already answered, thank you.\n\n"
+            "To stop receiving survey emails: {unsubscribe}\n"
         ),
     },
     "es": {
@@ -40,7 +41,8 @@ REMINDER_EMAIL = {
         "body": (
             "Hace unos días le preguntamos cómo fue su visita reciente. Si tiene dos minutos, "
             "todavía nos gustaría conocer su opinión:\n\n{link}\n\n"
-            "Es el único recordatorio que enviaremos. Si ya respondió, gracias.\n"
+            "Es el único recordatorio que enviaremos. Si ya respondió, gracias.\n\n"
+            "Para dejar de recibir encuestas por correo: {unsubscribe}\n"
         ),
     },
 }
@@ -52,7 +54,8 @@ INVITATION_EMAIL = {
             "Thank you for choosing us for your care.\n\n"
             "Would you tell us how your recent visit went? It takes about two minutes, and "
             "every comment is read by the team that can act on it.\n\n{link}\n\n"
-            "The link can be used once and expires in 30 days.\n"
+            "The link can be used once and expires in 30 days.\n\n"
+            "To stop receiving survey emails: {unsubscribe}\n"
         ),
     },
     "es": {
@@ -61,10 +64,36 @@ INVITATION_EMAIL = {
             "Gracias por confiar en nosotros para su atención.\n\n"
             "¿Nos cuenta cómo fue su visita reciente? Son unos dos minutos, y el equipo que "
             "puede actuar lee cada comentario.\n\n{link}\n\n"
-            "El enlace se puede usar una vez y caduca en 30 días.\n"
+            "El enlace se puede usar una vez y caduca en 30 días.\n\n"
+            "Para dejar de recibir encuestas por correo: {unsubscribe}\n"
         ),
     },
 }
+
+
+def survey_email(
+    wording: dict[str, str],
+    *,
+    kind: str,
+    business_key: str,
+    recipient: str,
+    link: str,
+    base_url: str,
+    suppression_key: bytes,
+) -> OutgoingEmail:
+    """A survey email with its one-click unsubscribe (RFC 8058) in the headers and the body."""
+    unsubscribe = f"{base_url}/unsubscribe/{unsubscribe_token(recipient, suppression_key)}"
+    return OutgoingEmail(
+        kind=kind,
+        business_key=business_key,
+        recipient=recipient,
+        subject=wording["subject"],
+        text=wording["body"].format(link=link, unsubscribe=unsubscribe),
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -219,12 +248,14 @@ async def invite_eligible(
             invitation_id, token = await issue_invitation(visit_id, version, language, ttl)
             wording = INVITATION_EMAIL[language]
             await enqueue(
-                OutgoingEmail(
+                survey_email(
+                    wording,
                     kind="survey_invitation",
                     business_key=f"survey_invitation:{invitation_id}",
                     recipient=email,
-                    subject=wording["subject"],
-                    text=wording["body"].format(link=f"{base_url}/s/{token}"),
+                    link=f"{base_url}/s/{token}",
+                    base_url=base_url,
+                    suppression_key=suppression_key,
                 )
             )
             # sent_at marks the hand-over to the outbox, which delivers with retries.
@@ -234,7 +265,12 @@ async def invite_eligible(
 
 
 async def send_reminders(
-    *, base_url: str, delay: dt.timedelta, now: dt.datetime | None = None, limit: int = 200
+    *,
+    base_url: str,
+    delay: dt.timedelta,
+    suppression_key: bytes,
+    now: dt.datetime | None = None,
+    limit: int = 200,
 ) -> int:
     """One reminder to each invitee who has not answered `delay` after the invitation.
 
@@ -280,12 +316,14 @@ async def send_reminders(
                 continue
             wording = REMINDER_EMAIL.get(row["language"], REMINDER_EMAIL["en"])
             await enqueue(
-                OutgoingEmail(
+                survey_email(
+                    wording,
                     kind="survey_reminder",
                     business_key=f"survey_reminder:{row['id']}",
                     recipient=row["email"],
-                    subject=wording["subject"],
-                    text=wording["body"].format(link=f"{base_url}/s/{token}"),
+                    link=f"{base_url}/s/{token}",
+                    base_url=base_url,
+                    suppression_key=suppression_key,
                 )
             )
         reminded += 1

@@ -15,6 +15,7 @@ from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from integrations.email import index_from_unsubscribe_token, suppress_index
 from integrations.ratelimit import hit
 from surveys.definition import NUMERIC_TYPES, Definition
 from surveys.i18n import TEXTS, pick_language
@@ -81,10 +82,15 @@ def _survey_context(
 
 KIOSK_COOKIE = "fb_kiosk"
 KIOSK_WINDOW = dt.timedelta(hours=1)
+UNSUBSCRIBE_LIMIT = 60
 
 
 def survey_router(
-    sink: ResponseSink, *, secure_cookies: bool = True, kiosk_limit_per_hour: int = 30
+    sink: ResponseSink,
+    *,
+    suppression_key: bytes,
+    secure_cookies: bool = True,
+    kiosk_limit_per_hour: int = 30,
 ) -> Router:
     @get("/s/{token:str}", name="survey")
     async def survey_page(token: FromPath[str], lang: FromQuery[str | None] = None) -> Response:
@@ -265,6 +271,50 @@ def survey_router(
             },
         )
 
+    @get("/unsubscribe/{token:str}", name="unsubscribe")
+    async def unsubscribe_page(
+        token: FromPath[str], lang: FromQuery[str | None] = None
+    ) -> Response:
+        # A GET never unsubscribes: mail scanners and link previews fetch every link.
+        language = pick_language(lang)
+        if index_from_unsubscribe_token(token, suppression_key) is None:
+            return _link_problem("unknown", language)
+        return _page(
+            "surveys/unsubscribe.html",
+            {
+                "t": TEXTS[language],
+                "lang": language,
+                "action": f"/unsubscribe/{token}",
+                "done": False,
+            },
+        )
+
+    # RFC 8058 one-click: the mail provider POSTs without cookies, so no CSRF token can come.
+    @post("/unsubscribe/{token:str}", opt={"exclude_from_csrf": True})
+    async def unsubscribe(request: Request, token: FromPath[str]) -> Response:
+        form = await request.form()
+        language = pick_language(str(form.get("lang", "")))
+        client = request.client.host if request.client else "unknown"
+        if not await hit(f"unsubscribe:{client}", UNSUBSCRIBE_LIMIT, KIOSK_WINDOW):
+            return _page(
+                "surveys/link_problem.html",
+                {
+                    "t": TEXTS[language],
+                    "lang": language,
+                    "title": TEXTS[language]["busy_title"],
+                    "body": TEXTS[language]["busy_body"],
+                },
+                status_code=429,
+            )
+        index = index_from_unsubscribe_token(token, suppression_key)
+        if index is None:
+            return _link_problem("unknown", language)
+        await suppress_index(index, "unsubscribed")
+        return _page(
+            "surveys/unsubscribe.html",
+            {"t": TEXTS[language], "lang": language, "action": "", "done": True},
+        )
+
     return Router(
         path="/",
         route_handlers=[
@@ -276,6 +326,8 @@ def survey_router(
             kiosk_page,
             kiosk_submit,
             kiosk_thanks,
+            unsubscribe_page,
+            unsubscribe,
         ],
         include_in_schema=False,
     )

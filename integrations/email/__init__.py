@@ -26,7 +26,14 @@ from integrations.email.sender import (
     SmtpSender,
     TemporaryFailure,
 )
-from integrations.email.suppression import address_index, is_suppressed, suppress
+from integrations.email.suppression import (
+    address_index,
+    index_from_unsubscribe_token,
+    is_suppressed,
+    suppress,
+    suppress_index,
+    unsubscribe_token,
+)
 
 __all__ = [
     "DEAD",
@@ -51,8 +58,11 @@ __all__ = [
     "dead_letters",
     "enqueue",
     "exponential_backoff",
+    "index_from_unsubscribe_token",
     "is_suppressed",
     "message_id",
     "retry_dead",
     "suppress",
+    "suppress_index",
+    "unsubscribe_token",
 ]

@@ -33,9 +33,14 @@ def address_index(address: str, key: bytes) -> str:
 
 async def suppress(address: str, reason: str, key: bytes) -> bool:
     """Add `address` to the list; False when it was already there (the first reason stays)."""
+    return await suppress_index(address_index(address, key), reason)
+
+
+async def suppress_index(index: str, reason: str) -> bool:
+    """Like suppress(), for a caller that holds only the blind index (an unsubscribe link)."""
     if not reason or len(reason) > MAX_REASON:
         raise ValueError(f"reason must be 1..{MAX_REASON} characters")
-    row = Suppression(address_index=address_index(address, key), reason=reason)
+    row = Suppression(address_index=index, reason=reason)
     inserted = (
         await Suppression.insert(row)
         .on_conflict(target=Suppression.address_index, action="DO NOTHING")
@@ -50,3 +55,24 @@ async def is_suppressed(address: str, key: bytes) -> bool:
     return await Suppression.exists().where(
         Suppression.address_index == address_index(address, key)
     )
+
+
+def unsubscribe_token(address: str, key: bytes) -> str:
+    """An opaque token for an unsubscribe link: the blind index and a signature over it.
+
+    It names the address without revealing it (the index is a keyed hash), and cannot be
+    forged for another address without the key.
+    """
+    index = address_index(address, key)
+    return f"{index}.{_signature(index, key)}"
+
+
+def index_from_unsubscribe_token(token: str, key: bytes) -> str | None:
+    index, _, signature = token.partition(".")
+    if len(index) != 64 or not hmac.compare_digest(signature, _signature(index, key)):
+        return None
+    return index
+
+
+def _signature(index: str, key: bytes) -> str:
+    return hmac.new(key, b"unsubscribe:" + index.encode(), hashlib.sha256).hexdigest()[:32]

@@ -4,9 +4,12 @@ visits get an invitation whose email is queued in the outbox."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
-from integrations.email import suppress
+import httpx
+
+from integrations.email import is_suppressed, suppress
 from integrations.tables import OutboxMessage
 from surveys.service import install_library
 from surveys.tables import Invitation, Patient, Visit
@@ -14,6 +17,7 @@ from tests import factories
 from tests.conftest import TEST_SECRET_KEY, csrf_token, make_settings, sign_in
 
 TODAY = dt.date.today()
+KEY = make_settings("sqlite:///unused").blind_index_key
 HEADER = (
     "external_id,mrn,given_name,family_name,email,phone,preferred_language,visit_date,"
     "visit_type,location,department,provider_name"
@@ -188,19 +192,26 @@ async def test_one_reminder_goes_to_non_responders_and_its_link_opens_the_same_s
         await send_reminders(
             base_url="http://127.0.0.1:8000",
             delay=dt.timedelta(days=5),
+            suppression_key=KEY,
             now=dt.datetime.now(dt.UTC),
         )
         == 0
     )  # not yet due
     assert (
         await send_reminders(
-            base_url="http://127.0.0.1:8000", delay=dt.timedelta(days=5), now=later
+            base_url="http://127.0.0.1:8000",
+            delay=dt.timedelta(days=5),
+            now=later,
+            suppression_key=KEY,
         )
         == 1
     )
     assert (
         await send_reminders(
-            base_url="http://127.0.0.1:8000", delay=dt.timedelta(days=5), now=later
+            base_url="http://127.0.0.1:8000",
+            delay=dt.timedelta(days=5),
+            now=later,
+            suppression_key=KEY,
         )
         == 0
     )  # one reminder, never two
@@ -210,3 +221,34 @@ async def test_one_reminder_goes_to_non_responders_and_its_link_opens_the_same_s
     page = await client.get(f"/s/{token}")
     assert page.status_code == 200 and "Your recent clinic visit" in page.text
     assert await OutboxMessage.count() == 3
+
+
+async def test_one_click_unsubscribe_works_without_cookies_and_get_never_unsubscribes(client):
+    await _setup(client)
+    assert (await _upload(client, _csv(_row(1)))).status_code == 200
+    message = await OutboxMessage.select().first()
+    headers = message["headers"]
+    headers = json.loads(headers) if isinstance(headers, str) else headers
+    assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    url = headers["List-Unsubscribe"].strip("<>")
+    assert "ana1" not in url and "example.org" not in url.split("/unsubscribe/")[1]
+    assert url in message["body_text"]
+    path = url.removeprefix("http://127.0.0.1:8000")
+    for _ in range(2):  # a mail scanner following the link
+        page = await client.get(path)
+        assert page.status_code == 200 and "Stop emails to this address" in page.text
+    assert not await is_suppressed("ana1@example.org", KEY)
+    cookieless = httpx.AsyncClient(transport=client._transport, base_url=str(client.base_url))
+    async with cookieless:
+        done = await cookieless.post(path, data={"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200 and "will not receive our emails" in done.text
+    assert await is_suppressed("ana1@example.org", KEY)
+    forged = await client.post(path[:-4] + "abcd", data={})
+    assert forged.status_code == 404
+
+
+async def test_unsubscribed_patients_are_not_invited_again(client):
+    await _setup(client)
+    await suppress("ana1@example.org", "unsubscribed", KEY)
+    response = await _upload(client, _csv(_row(1)))
+    assert "1 not invited: opted out or undeliverable" in response.text
