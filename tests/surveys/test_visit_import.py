@@ -252,3 +252,61 @@ async def test_unsubscribed_patients_are_not_invited_again(client):
     await suppress("ana1@example.org", "unsubscribed", KEY)
     response = await _upload(client, _csv(_row(1)))
     assert "1 not invited: opted out or undeliverable" in response.text
+
+
+def _bundle(visit_day: dt.date, department: str = "cardiology") -> dict:
+    patient = "urn:uuid:8a1f0c36-0d55-4b8e-9a52-1f0c5a1d7e01"
+    return {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {
+                "fullUrl": patient,
+                "resource": {
+                    "resourceType": "Patient",
+                    "identifier": [{"type": {"coding": [{"code": "MR"}]}, "value": "MRN-F1"}],
+                    "name": [{"family": "Okafor", "given": ["Ngozi"]}],
+                    "telecom": [{"system": "email", "value": "ngozi@example.org"}],
+                    "communication": [
+                        {"language": {"coding": [{"code": "es"}]}, "preferred": True}
+                    ],
+                },
+            },
+            {
+                "fullUrl": "urn:uuid:8a1f0c36-0d55-4b8e-9a52-1f0c5a1d7e02",
+                "resource": {
+                    "resourceType": "Encounter",
+                    "status": "finished",
+                    "identifier": [{"value": "FHIR-ENC-1"}],
+                    "class": {"code": "AMB"},
+                    "subject": {"reference": patient},
+                    "period": {"start": f"{visit_day.isoformat()}T09:00:00Z"},
+                    "serviceType": {"coding": [{"code": department}]},
+                    "location": [{"location": {"identifier": {"value": "riverside"}}}],
+                },
+            },
+        ],
+    }
+
+
+async def test_a_fhir_bundle_imports_visits_and_invites(client):
+    await _setup(client)
+    content = json.dumps(_bundle(TODAY - dt.timedelta(days=1))).encode()
+    response = await _upload(client, content, name="encounters.json")
+    assert response.status_code == 200, response.text
+    assert "1 new visit" in response.text and "1 survey invitation queued" in response.text
+    patient = await Patient.select().where(Patient.mrn == "MRN-F1").first()
+    assert patient["preferred_language"] == "es"
+    visit = await Visit.select().first()
+    assert visit["external_id"] == "FHIR-ENC-1" and visit["visit_type"] == "clinic"
+
+
+async def test_a_fhir_bundle_with_unknown_codes_imports_nothing(client):
+    await _setup(client)
+    content = json.dumps(_bundle(TODAY, department="oncology")).encode()
+    response = await _upload(client, content, name="encounters.json")
+    assert response.status_code == 422
+    assert "department is not a known department code" in response.text
+    assert await Visit.count() == 0
+    broken = await _upload(client, b"{not json", name="encounters.json")
+    assert broken.status_code == 422 and "not valid JSON" in broken.text
