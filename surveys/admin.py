@@ -32,6 +32,32 @@ from surveys.visit_import import VISIT_TYPES
 EXPORT_BATCH = 500
 
 
+# A new survey starts from this; admins then edit the draft.
+STARTER_DEFINITION: dict[str, Any] = {
+    "title": {"en": "How did we do?", "es": "¿Qué tal lo hicimos?"},
+    "description": {"en": "", "es": ""},
+    "label": "",
+    "questions": [
+        {
+            "key": "recommend",
+            "type": "nps",
+            "required": True,
+            "text": {
+                "en": "How likely are you to recommend us to friends or family?",
+                "es": "¿Qué tan probable es que nos recomiende a sus amigos o familiares?",
+            },
+        },
+        {
+            "key": "improve",
+            "type": "free_text",
+            "required": False,
+            "analysis_question": "What could we improve?",
+            "text": {"en": "What could we improve?", "es": "¿Qué podríamos mejorar?"},
+        },
+    ],
+}
+
+
 class SurveyAdminError(ValueError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))

@@ -13,8 +13,10 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from surveys.admin import (
+    STARTER_DEFINITION,
     SurveyAdminError,
     add_assignment,
+    create_survey,
     export_fhir,
     export_json,
     import_survey,
@@ -86,6 +88,22 @@ def survey_admin_router(
     @get("/", name="survey_admin")
     async def index(request: Request) -> Response:
         return await render(request, "admin/surveys.html", {"surveys": await list_surveys()})
+
+    @post("/new")
+    async def new_survey(request: Request) -> Response:
+        form = await request.form()
+        key = str(form.get("key", "")).strip().lower()
+        try:
+            await create_survey(key, str(form.get("name", "")), STARTER_DEFINITION)
+        except SurveyAdminError as exc:
+            return await render(
+                request,
+                "admin/surveys.html",
+                {"surveys": await list_surveys(), "problems": exc.problems},
+                status_code=422,
+            )
+        await after_change(request, "survey.created", key)
+        return Redirect(f"/admin/surveys/{key}#draft", status_code=303)
 
     @post("/import")
     async def upload(request: Request) -> Response:
@@ -269,6 +287,7 @@ def survey_admin_router(
         include_in_schema=False,
         route_handlers=[
             index,
+            new_survey,
             upload,
             detail,
             new_draft,

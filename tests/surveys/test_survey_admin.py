@@ -173,3 +173,23 @@ async def test_responses_export_as_csv_and_fhir_without_patient_identifiers(clie
     [entry] = bundle["entry"]
     assert "subject" not in entry["resource"]
     validate(entry["resource"])
+
+
+async def test_a_new_survey_starts_as_a_draft_and_bad_keys_are_refused(client):
+    token = await _admin(client)
+    created = await client.post(
+        "/admin/surveys/new",
+        data={"_csrf_token": token, "key": "day-surgery", "name": "Day surgery"},
+    )
+    assert created.status_code == 303
+    page = await client.get("/admin/surveys/day-surgery")
+    assert "Draft version 1" in page.text and "Publish version 1" in page.text
+    refused = await client.post(
+        "/admin/surveys/new", data={"_csrf_token": token, "key": "Day Surgery!", "name": ""}
+    )
+    assert refused.status_code == 422
+    assert "key: use lower-case letters" in refused.text and "name: give the survey" in refused.text
+    duplicate = await client.post(
+        "/admin/surveys/new", data={"_csrf_token": token, "key": "short-nps", "name": "X"}
+    )
+    assert "already exists" in duplicate.text
