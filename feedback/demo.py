@@ -10,6 +10,7 @@ import unicodedata
 from feedback.auth.passwords import hash_password
 from feedback.auth.sessions import end_all_sessions_of
 from feedback.services.feedback_items import NewFeedback, build_item
+from feedback.services.routing import open_tickets, seed_default_rules
 from feedback.tables import FeedbackItem, StaffUser
 from surveys.service import create_invitation, install_library, survey_version_for
 from surveys.tables import Department, Location, Patient, Survey, Visit
@@ -292,7 +293,10 @@ async def seed_demo(seed: int = 7, patients: int = 300, visits: int = 420) -> st
                     )
                 )
             )
-        await FeedbackItem.insert(*feedback_rows)
+        await seed_default_rules()
+        rows = await FeedbackItem.insert(*feedback_rows).returning(FeedbackItem.id)
+        for item, row in zip(feedback_rows, rows, strict=True):
+            await open_tickets([{**item.to_dict(), "id": row["id"]}], now=item.received_at)
     return (
         f"{len(LOCATIONS)} locations, {len(DEPARTMENTS)} departments, {len(accounts)} staff, "
         f"{patients} patients, {visits} visits, {len(feedback_rows)} pieces of survey feedback"

@@ -134,3 +134,15 @@ class AuditEvent(Table, tablename="audit_event"):
     client_address = Varchar(length=64, default="")
     detail = JSON(default="{}")
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class RoutingRule(Table, tablename="routing_rule"):
+    """One routing rule (feedback.routing): ordered by position, first match wins."""
+
+    position = Integer(index=True)
+    name = Varchar(length=200)
+    conditions = JSON(default="{}")
+    action = JSON(default="{}")
+    is_default = Boolean(default=False)
+    enabled = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -11,15 +11,14 @@ from feedback.analysis.language import detect, foreign_polarity
 from feedback.analysis.model import (
     LABELS,
     RuleSignals,
-    combine,
+    decide,
     features,
-    sentiment_scores,
     sigmoid,
     signals_from,
-    softmax,
     theme_scores,
     top_terms,
     weights,
+    word_features,
 )
 from feedback.analysis.sentiment import ClauseScore, score
 from feedback.analysis.text import prepare
@@ -238,22 +237,21 @@ def analyze(text: str, question: str | None = None) -> Analysis:
     sentiment, polarity = run.sentiment, run.polarity
     model = weights()
     feats: dict[str, float] | None = None
-    if run.language in ("en", "und"):
+    if run.language in ("en", "und") and model.stack:
         signals = run.signals()
-        feats = features(run.text, signals)
-        probs = softmax(sentiment_scores(feats, model.sentiment))
-        label, polarity, notes = combine(probs, signals, run.nothing_to_improve())
-        best = LABELS.index(label)
-        rival = max((i for i in range(len(LABELS)) if i != best), key=lambda i: probs[i])
-        terms = ", ".join(
-            f"{_term(n)} ({v:+.2f})" for n, v in top_terms(feats, model.sentiment, best, rival)
+        words = word_features(run.text, run.kind)
+        label, polarity, probs, lexical, notes = decide(
+            words, signals, run.nothing_to_improve(), model
         )
+        best = LABELS.index(label)
+        terms = ", ".join(f"{_term(n)} ({v:+.2f})" for n, v in top_terms(words, model.lexical))
         explanation.append(
-            f"model: {label} p={probs[best]:.2f} over {LABELS[rival]} "
-            f"(rules said {sentiment}); {terms}"
+            f"model: {label} (p={probs[best]:.2f}; rules said {sentiment}); "
+            f"words lean {'positive' if lexical > 0 else 'negative'} ({lexical:+.2f}): {terms}"
         )
         explanation.extend(notes)
         sentiment = label
+        feats = features(words, signals)
     explanation.extend(run.evidence)
     themes = _themes(run, sentiment, explanation, feats, model)
     return Analysis(

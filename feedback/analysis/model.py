@@ -98,10 +98,69 @@ def tokens(text: str) -> list[str]:
     return out
 
 
-def features(text: str, rules: RuleSignals) -> dict[str, float]:
-    """Sparse feature vector: words (binary) plus the rule signals (scaled to about -1..1)."""
+def word_features(text: str, kind: str | None) -> dict[str, float]:
+    """The lexical model's features: words and bigrams (binary) and the question kind."""
     feats: dict[str, float] = dict.fromkeys(tokens(text), 1.0)
     feats["<bias>"] = 1.0
+    feats[f"<question:{kind or 'none'}>"] = 1.0
+    return feats
+
+
+STACK = (
+    "<bias>",
+    "<lexical>",
+    "<rule:positive>",
+    "<rule:negative>",
+    "<rule:neutral>",
+    "<rule:mixed>",
+    "<rule polarity>",
+    "<praise mass>",
+    "<criticism mass>",
+    "<both clear>",
+    "<praise rules>",
+    "<complaint rules>",
+    "<question:improve>",
+    "<question:praise>",
+    "<urgent>",
+    "<lexical x improve>",
+)
+
+
+def stack_features(lexical: float, rules: RuleSignals) -> list[float]:
+    """The combiner's dense inputs: the lexical model's logit and the rule engine's signals."""
+    z = max(-3.0, min(3.0, lexical / 2))
+    return [
+        1.0,
+        z,
+        float(rules.label == "positive"),
+        float(rules.label == "negative"),
+        float(rules.label == "neutral"),
+        float(rules.label == "mixed"),
+        rules.polarity,
+        min(rules.pos_mass, 2.0),
+        min(rules.neg_mass, 2.0),
+        float(rules.pos_mass >= 0.3 and rules.neg_mass >= 0.3),
+        min(rules.rule_pos, 3) / 3,
+        min(rules.rule_neg, 3) / 3,
+        float(rules.kind == "improve"),
+        float(rules.kind == "praise"),
+        float(rules.urgent),
+        z * (rules.kind == "improve"),
+    ]
+
+
+def linear(feats: dict[str, float], table: dict[str, float]) -> float:
+    return sum(table.get(name, 0.0) * value for name, value in feats.items())
+
+
+def stack_scores(dense: list[float], table: list[list[float]]) -> list[float]:
+    """table[c] are class c's weights over STACK."""
+    return [sum(w * x for w, x in zip(row, dense, strict=True)) for row in table]
+
+
+def features(words: dict[str, float], rules: RuleSignals) -> dict[str, float]:
+    """The theme models' features: the word features plus the rule signals (about -1..1)."""
+    feats = dict(words)
     feats[f"<rule:{rules.label}>"] = 1.0
     feats["<rule polarity>"] = rules.polarity
     feats["<praise mass>"] = min(rules.pos_mass, 2.0)
@@ -110,22 +169,19 @@ def features(text: str, rules: RuleSignals) -> dict[str, float]:
     feats["<complaint rules>"] = min(rules.rule_neg, 3) / 3
     if rules.pos_mass >= 0.3 and rules.neg_mass >= 0.3:
         feats["<both clear>"] = 1.0
-    if rules.kind:
-        feats[f"<question:{rules.kind}>"] = 1.0
     if rules.urgent:
         feats["<urgent>"] = 1.0
     for theme in rules.themes:
         feats[f"<cue:{theme}>"] = 1.0
-    length = len(text)
-    feats["<short>" if length < 40 else "<long>" if length > 200 else "<medium>"] = 1.0
     return feats
 
 
 @dataclass(frozen=True, slots=True)
 class Weights:
-    """Feature -> per-class weights for sentiment; feature -> per-theme weights for themes."""
+    """Lexical term -> weight; combiner weights per label; feature -> per-theme weights."""
 
-    sentiment: dict[str, tuple[float, ...]]
+    lexical: dict[str, float]
+    stack: list[list[float]]
     themes: tuple[str, ...]
     theme: dict[str, tuple[float, ...]]
     theme_add: float
@@ -135,7 +191,8 @@ class Weights:
 def load(data: str) -> Weights:
     raw = json.loads(data)
     return Weights(
-        {k: tuple(v) for k, v in raw["sentiment"].items()},
+        raw["lexical"],
+        raw["stack"],
         tuple(raw["themes"]),
         {k: _dense(v, len(raw["themes"])) for k, v in raw["theme"].items()},
         float(raw.get("theme_add", 0.5)),
@@ -166,16 +223,6 @@ def softmax(scores: list[float]) -> list[float]:
     return [e / total for e in exps]
 
 
-def sentiment_scores(feats: dict[str, float], table: dict[str, tuple[float, ...]]) -> list[float]:
-    scores = [0.0] * len(LABELS)
-    for name, value in feats.items():
-        row = table.get(name)
-        if row is not None:
-            for i, w in enumerate(row):
-                scores[i] += w * value
-    return scores
-
-
 def theme_scores(
     feats: dict[str, float], table: dict[str, tuple[float, ...]], n: int
 ) -> list[float]:
@@ -193,14 +240,14 @@ def sigmoid(x: float) -> float:
 
 
 def top_terms(
-    feats: dict[str, float], table: dict[str, tuple[float, ...]], index: int, other: int, k: int = 3
+    feats: dict[str, float], table: dict[str, float], k: int = 3
 ) -> list[tuple[str, float]]:
-    """The features that pushed class `index` over class `other` most (largest contributions)."""
-    contributions = []
-    for name, value in feats.items():
-        row = table.get(name)
-        if row is not None and name != "<bias>":
-            contributions.append((name, (row[index] - row[other]) * value))
+    """The terms that moved the lexical model most (largest absolute contributions)."""
+    contributions = [
+        (name, table[name] * value)
+        for name, value in feats.items()
+        if name in table and not name.startswith("<")
+    ]
     contributions.sort(key=lambda item: (-abs(item[1]), item[0]))
     return contributions[:k]
 
@@ -247,3 +294,16 @@ def combine(
     else:
         polarity = max(-0.1, min(0.1, margin * 0.1))
     return label, max(-1.0, min(1.0, polarity)), notes
+
+
+def decide(
+    words: dict[str, float],
+    rules: RuleSignals,
+    nothing_to_improve: bool,
+    model: Weights,
+) -> tuple[str, float, list[float], float, list[str]]:
+    """(label, polarity, probabilities, lexical logit, notes) for one English comment."""
+    lexical = linear(words, model.lexical)
+    probs = softmax(stack_scores(stack_features(lexical, rules), model.stack))
+    label, polarity, notes = combine(probs, rules, nothing_to_improve)
+    return label, polarity, probs, lexical, notes

@@ -1,3 +1,3 @@
-"""Trained weights (bench/train_sentiment.py writes this file; do not edit by hand)."""
+"""Trained weights (bench/train_sentiment.py writes this file; do not edit)."""
 
-WEIGHTS = """{"sentiment": {}, "themes": [], "theme": {}}"""
+WEIGHTS = r"""{"lexical": {}, "stack": [], "themes": [], "theme": {}}"""

@@ -16,7 +16,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from feedback.analysis.engine import RuleRun, analyze, run_rules
-from feedback.analysis.model import LABELS, RuleSignals, features
+from feedback.analysis.model import (
+    LABELS,
+    STACK,
+    RuleSignals,
+    features,
+    linear,
+    stack_features,
+    word_features,
+)
 from feedback.analysis.themes import THEMES
 
 
@@ -29,6 +37,8 @@ class Example:
     urgent: bool | None
     weight: float
     group: str
+    stack_weight: float = 1.0
+    words: dict[str, float] = field(default_factory=dict)
     feats: dict[str, float] = field(default_factory=dict)
     signals: RuleSignals | None = None
     nothing: bool = False
@@ -61,7 +71,8 @@ def example(
     run: RuleRun | None = run_rules(text, question)
     if run is not None and run.language in ("en", "und"):
         ex.signals = run.signals()
-        ex.feats = features(run.text, ex.signals)
+        ex.words = word_features(run.text, run.kind)
+        ex.feats = features(ex.words, ex.signals)
         ex.nothing = run.nothing_to_improve()
         ex.rule_label, ex.rule_polarity = run.sentiment, run.polarity
         ex.modelled = True
@@ -81,19 +92,21 @@ def vocabulary(examples: Sequence[Example], min_count: int) -> set[str]:
     return {name for name, n in counts.items() if n >= min_count or name.startswith("<")}
 
 
-def train_softmax(
+def train_lexical(
     examples: Sequence[Example],
     seed: int = 13,
-    epochs: int = 12,
-    rate: float = 0.1,
+    epochs: int = 10,
+    rate: float = 0.05,
     l2: float = 1e-5,
     min_count: int = 2,
-) -> dict[str, list[float]]:
-    """Multinomial logistic regression by SGD on the examples with a sentiment label."""
-    data = [ex for ex in examples if ex.modelled and ex.gold in LABELS]
-    vocab = vocabulary(data, min_count)
-    k = len(LABELS)
-    w: dict[str, list[float]] = {}
+) -> dict[str, float]:
+    """Logistic regression positive vs negative over the word features."""
+    data = [ex for ex in examples if ex.modelled and ex.gold in ("positive", "negative")]
+    counts: Counter[str] = Counter()
+    for ex in data:
+        counts.update(ex.words)
+    vocab = {n for n, c in counts.items() if c >= min_count or n.startswith("<")}
+    w: dict[str, float] = {}
     order = list(range(len(data)))
     rng = random.Random(seed)
     step = 0
@@ -101,24 +114,66 @@ def train_softmax(
         rng.shuffle(order)
         for i in order:
             ex = data[i]
-            feats = [(n, v) for n, v in ex.feats.items() if n in vocab]
-            scores = [0.0] * k
+            feats = [(n, v) for n, v in ex.words.items() if n in vocab]
+            z = sum(w.get(n, 0.0) * v for n, v in feats)
+            p = 1 / (1 + math.exp(-z)) if z > -60 else 0.0
+            y = ex.gold == "positive"
+            eta = rate / (1 + 0.0001 * step)
+            step += 1
+            g = (p - y) * ex.weight
             for n, v in feats:
-                row = w.get(n)
-                if row is not None:
-                    for c in range(k):
-                        scores[c] += row[c] * v
+                old = w.get(n, 0.0)
+                w[n] = old - eta * (g * v + l2 * old)
+    return w
+
+
+def out_of_fold(examples: Sequence[Example], k: int, seed: int, **options: float) -> list[float]:
+    """Each example's lexical logit from a model trained on the other k-1 folds."""
+    rng = random.Random(seed + 1)
+    fold = [rng.randrange(k) for _ in examples]
+    z = [0.0] * len(examples)
+    for f in range(k):
+        model = train_lexical(
+            [ex for ex, i in zip(examples, fold, strict=True) if i != f], seed=seed, **options
+        )
+        for j, ex in enumerate(examples):
+            if fold[j] == f and ex.modelled:
+                z[j] = linear(ex.words, model)
+    return z
+
+
+def train_stack(
+    examples: Sequence[Example],
+    lexical: Sequence[float],
+    seed: int = 13,
+    epochs: int = 60,
+    rate: float = 0.05,
+    l2: float = 1e-3,
+) -> list[list[float]]:
+    """Multinomial logistic regression over the combiner's dense features."""
+    data = [
+        (stack_features(z, ex.signals), LABELS.index(ex.gold), ex.stack_weight)
+        for ex, z in zip(examples, lexical, strict=True)
+        if ex.modelled and ex.signals is not None and ex.gold in LABELS
+    ]
+    k, d = len(LABELS), len(STACK)
+    w = [[0.0] * d for _ in range(k)]
+    order = list(range(len(data)))
+    rng = random.Random(seed)
+    for epoch in range(epochs):
+        rng.shuffle(order)
+        eta = rate / (1 + 0.05 * epoch)
+        for i in order:
+            x, gold, weight = data[i]
+            scores = [sum(a * b for a, b in zip(row, x, strict=True)) for row in w]
             top = max(scores)
             exps = [math.exp(s - top) for s in scores]
             total = sum(exps)
-            gold = LABELS.index(ex.gold)  # type: ignore[arg-type]
-            eta = rate / (1 + 0.0001 * step)
-            step += 1
-            grads = [(exps[c] / total - (c == gold)) * ex.weight for c in range(k)]
-            for n, v in feats:
-                row = w.setdefault(n, [0.0] * k)
-                for c in range(k):
-                    row[c] -= eta * (grads[c] * v + l2 * row[c])
+            for c in range(k):
+                g = (exps[c] / total - (c == gold)) * weight
+                row = w[c]
+                for j in range(d):
+                    row[j] -= eta * (g * x[j] + l2 * row[j])
     return w
 
 
@@ -157,13 +212,20 @@ def train_binary(
 
 def train_all(
     examples: Sequence[Example], seed: int = 13, **options: float
-) -> tuple[dict[str, list[float]], dict[str, dict[str, float]]]:
-    sentiment = train_softmax(
+) -> tuple[dict[str, float], list[list[float]], dict[str, dict[str, float]]]:
+    """Lexical model, combiner (on out-of-fold lexical logits) and theme models."""
+    lex_options = {k: options[k] for k in ("epochs", "rate", "l2") if k in options}
+    if "epochs" in lex_options:
+        lex_options["epochs"] = int(lex_options["epochs"])
+    inner = int(options.get("inner_folds", 4))
+    z = out_of_fold(examples, inner, seed, **lex_options)
+    lexical = train_lexical(examples, seed=seed, **lex_options)
+    stack = train_stack(
         examples,
+        z,
         seed=seed,
-        epochs=int(options.get("epochs", 12)),
-        rate=options.get("rate", 0.1),
-        l2=options.get("l2", 1e-5),
+        epochs=int(options.get("stack_epochs", 60)),
+        l2=options.get("stack_l2", 1e-3),
     )
     themes = {
         theme: train_binary(
@@ -176,36 +238,39 @@ def train_all(
         )
         for theme in THEMES
     }
-    return sentiment, themes
+    return lexical, stack, themes
 
 
 def serialise(
-    sentiment: dict[str, list[float]],
+    lexical: dict[str, float],
+    stack: list[list[float]],
     themes: dict[str, dict[str, float]],
     theme_add: float,
     theme_drop: float,
-    prune: float = 0.01,
+    prune: float = 0.005,
     digits: int = 3,
 ) -> str:
-    """Compact JSON, one feature per line; tiny weights pruned, the rest rounded."""
-    lines = ['{"sentiment": {']
-    rows = []
-    for name in sorted(sentiment):
-        row = [round(x, digits) for x in sentiment[name]]
-        if max(abs(x) for x in row) >= prune:
-            rows.append(f"{json.dumps(name)}: {json.dumps(row, separators=(',', ':'))}")
-    lines.append(",\n".join(rows))
+    """Compact JSON, one term per line; tiny weights pruned, the rest rounded."""
+    rows = [
+        f"{json.dumps(n)}: {round(lexical[n], digits)}"
+        for n in sorted(lexical)
+        if abs(round(lexical[n], digits)) >= prune
+    ]
+    stack_names = json.dumps(STACK, indent=0)
+    parts = ['{"lexical": {', ",\n".join(rows), "},", f'"stack_features": {stack_names},']
+    parts.append('"stack": [')
+    parts.append(",\n".join(json.dumps([round(x, 4) for x in row]) for row in stack))
     names = list(THEMES)
-    lines.append(f'}},\n"themes": {json.dumps(names)},\n"theme": {{')
+    parts.append(f'],\n"themes": {json.dumps(names)},\n"theme": {{')
     rows = []
     for name in sorted({n for w in themes.values() for n in w}):
         row = {str(i): round(themes[t].get(name, 0.0), digits) for i, t in enumerate(names)}
-        row = {i: x for i, x in row.items() if abs(x) >= prune}
-        if row:
-            rows.append(f"{json.dumps(name)}: {json.dumps(row, separators=(',', ':'))}")
-    lines.append(",\n".join(rows))
-    lines.append(f'}},\n"theme_add": {theme_add},\n"theme_drop": {theme_drop}\n}}')
-    return "\n".join(lines)
+        kept = {i: x for i, x in row.items() if abs(x) >= prune * 2}
+        if kept:
+            rows.append(f"{json.dumps(name)}: {json.dumps(kept, separators=(',', ':'))}")
+    parts.append(",\n".join(rows))
+    parts.append(f'}},\n"theme_add": {theme_add},\n"theme_drop": {theme_drop}\n}}')
+    return "\n".join(parts)
 
 
 def weights_hash(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from feedback.services.feedback_items import NewFeedback, build_item
+from feedback.services.routing import open_tickets
 from feedback.tables import FeedbackItem
 from surveys.service import SubmittedResponse
 
@@ -31,4 +32,8 @@ async def take_survey_response(response: SubmittedResponse) -> None:
         item.question_key = comment.question_key
         items.append(item)
     if items:
-        await FeedbackItem.insert(*items)
+        rows = await FeedbackItem.insert(*items).returning(FeedbackItem.id)
+        stored = [
+            {**item.to_dict(), "id": row["id"]} for item, row in zip(items, rows, strict=True)
+        ]
+        await open_tickets(stored)

@@ -1,0 +1,176 @@
+"""Routing rules (stored) and the tickets they open when feedback arrives."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from feedback.routing import SLA_BY_PRIORITY, Routable, RoutingDecision, Rule, parse_rule, route
+from feedback.tables import RoutingRule, Ticket, TicketEvent, TicketFeedback
+from surveys.tables import Department
+
+# DESIGN.md §5, by department code: (name, conditions, action) in order; the last is the
+# default. Departments that do not exist are skipped.
+DEFAULT_RULES: tuple[tuple[str, dict[str, Any], dict[str, Any]], ...] = (
+    (
+        "Urgent: patient safety",
+        {"urgent": True},
+        {"department": "quality", "also_visit_department": True, "priority": "urgent"},
+    ),
+    (
+        "Privacy",
+        {"themes": ["privacy"], "theme_sentiment": "negative"},
+        {"department": "privacy", "priority": "high"},
+    ),
+    ("Billing", {"themes": ["billing"], "theme_sentiment": "negative"}, {"department": "billing"}),
+    (
+        "Access and scheduling",
+        {"themes": ["access"], "theme_sentiment": "negative"},
+        {"department": "patient-access"},
+    ),
+    (
+        "Facilities",
+        {"themes": ["facilities"], "theme_sentiment": "negative"},
+        {"department": "facilities"},
+    ),
+    ("Digital", {"themes": ["digital"], "theme_sentiment": "negative"}, {"department": "digital"}),
+)
+DEFAULT_RULE_NAME = "the visit's department, else the Patient Experience Office"
+FALLBACK_DEPARTMENT = "patient-experience"
+
+
+async def seed_default_rules() -> int:
+    """Install the default rules once (when no rule exists yet)."""
+    if await RoutingRule.count() > 0:
+        return 0
+    ids = {
+        row["slug"]: row["id"] for row in await Department.select(Department.id, Department.slug)
+    }
+    available = [rule for rule in DEFAULT_RULES if rule[2]["department"] in ids]
+    rows = []
+    for position, (name, conditions, action) in enumerate(available, start=1):
+        rows.append(
+            RoutingRule(
+                position=position,
+                name=name,
+                conditions=conditions,
+                action={**action, "department": ids[action["department"]]},
+            )
+        )
+    rows.append(
+        RoutingRule(
+            position=len(DEFAULT_RULES) + 1,
+            name=DEFAULT_RULE_NAME,
+            conditions={},
+            action={"department": "visit"},
+            is_default=True,
+        )
+    )
+    await RoutingRule.insert(*rows)
+    return len(rows)
+
+
+def _loaded(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+async def load_rules() -> list[Rule]:
+    rows = await RoutingRule.select().where(RoutingRule.enabled == True)  # noqa: E712
+    rules = [
+        parse_rule(
+            row["id"],
+            row["position"],
+            row["name"],
+            _loaded(row["conditions"]),
+            _loaded(row["action"]),
+            is_default=row["is_default"],
+        )
+        for row in rows
+    ]
+    if not any(rule.is_default for rule in rules):
+        # Routing always has a default, stored or not: no complaint is left without a queue.
+        rules.append(
+            parse_rule(
+                0, len(rules) + 1, DEFAULT_RULE_NAME, {}, {"department": "visit"}, is_default=True
+            )
+        )
+    return rules
+
+
+async def fallback_department() -> int | None:
+    row = (
+        await Department.select(Department.id).where(Department.slug == FALLBACK_DEPARTMENT).first()
+    )
+    if row is None:
+        row = await Department.select(Department.id).order_by(Department.id).first()
+    return row["id"] if row else None
+
+
+def routable(item: dict[str, Any]) -> Routable:
+    themes = tuple((t["theme"], t["sentiment"]) for t in _loaded(item["themes"]) or [])
+    score = item.get("rating")
+    scale = item.get("rating_scale")
+    if score is not None and scale and scale != 10:
+        score = round(score * 10 / scale)
+    return Routable(
+        text=item["text"],
+        sentiment=item["sentiment"],
+        themes=themes,
+        urgent=bool(item["urgent"]),
+        source=item["source"],
+        location_id=item.get("location"),
+        department_id=item.get("department"),
+        score=score,
+    )
+
+
+def _title(decision: RoutingDecision, item: dict[str, Any]) -> str:
+    subject = decision.theme or ("urgent" if item["urgent"] else "feedback")
+    return (
+        f"{subject.replace('_', ' ').capitalize()}: {item['sentiment']} {item['source']} feedback"
+    )
+
+
+async def open_tickets(
+    items: Sequence[dict[str, Any]], now: dt.datetime | None = None
+) -> list[int]:
+    """Route each item and open its tickets; run inside the caller's transaction."""
+    now = now or dt.datetime.now(dt.UTC)
+    rules = await load_rules()
+    fallback = await fallback_department()
+    if fallback is None:
+        return []
+    ticket_ids: list[int] = []
+    for item in items:
+        for decision in route(routable(item), rules, fallback):
+            acknowledge, resolve = SLA_BY_PRIORITY[decision.priority]
+            rows = await Ticket.insert(
+                Ticket(
+                    title=_title(decision, item)[:200],
+                    department=decision.department_id,
+                    owner=decision.owner_id,
+                    priority=decision.priority,
+                    status="new",
+                    acknowledge_due_at=now + acknowledge,
+                    resolve_due_at=now + resolve,
+                    routing_rule=decision.rule_name[:200],
+                    routing_reason=decision.reason,
+                    tags=list(decision.tags),
+                    created_at=now,
+                    updated_at=now,
+                )
+            ).returning(Ticket.id)
+            ticket_id = rows[0]["id"]
+            await TicketFeedback.insert(TicketFeedback(ticket=ticket_id, feedback_item=item["id"]))
+            await TicketEvent.insert(
+                TicketEvent(
+                    ticket=ticket_id,
+                    kind="created",
+                    detail={"rule": decision.rule_name, "reason": decision.reason},
+                    created_at=now,
+                )
+            )
+            ticket_ids.append(ticket_id)
+    return ticket_ids

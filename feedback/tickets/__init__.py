@@ -1,0 +1,1 @@
+"""Tickets: owned work made from feedback."""
