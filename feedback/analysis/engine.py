@@ -8,24 +8,12 @@ from typing import Any
 
 from feedback.analysis.fastre import Starts, compile_fast
 from feedback.analysis.language import detect, foreign_polarity
-from feedback.analysis.model import (
-    LABELS,
-    RuleSignals,
-    decide,
-    features,
-    sigmoid,
-    signals_from,
-    theme_scores,
-    top_terms,
-    weights,
-    word_features,
-)
 from feedback.analysis.sentiment import ClauseScore, score
 from feedback.analysis.text import prepare
 from feedback.analysis.themes import THEMES, find_themes
 from feedback.analysis.urgency import detect_urgent
 
-ANALYZER_VERSION = "hybrid-3.0"
+ANALYZER_VERSION = "heuristic-2.3"
 # A clause at least this clear counts as an evaluation, so topic nouns in it mark themes.
 EVALUATIVE = 0.1
 
@@ -146,44 +134,13 @@ def _label(polarity: float) -> str:
     return "positive" if polarity > 0.02 else "negative" if polarity < -0.02 else "neutral"
 
 
-@dataclass(slots=True)
-class RuleRun:
-    """The rule engine's result for one comment, before the learned layer."""
-
-    text: str
-    starts: Starts
-    language: str
-    kind: str | None
-    sentiment: str
-    polarity: float
-    clauses: tuple[ClauseScore, ...]
-    codes: tuple[str, ...]
-    evidence: tuple[str, ...]
-    explanation: list[str]
-    rule_themes: tuple[str, ...]
-
-    def signals(self) -> RuleSignals:
-        return signals_from(
-            self.sentiment,
-            self.polarity,
-            (c.score for c in self.clauses),
-            (r for c in self.clauses for r in c.reasons),
-            self.kind,
-            bool(self.codes),
-            self.rule_themes,
-        )
-
-    def nothing_to_improve(self) -> bool:
-        return bool(_NOTHING_TO_IMPROVE.match(self.text))
-
-
-def run_rules(text: str, question: str | None = None) -> RuleRun | None:
-    """The rule pipeline (heuristic-2.3); None for a non-answer."""
+def analyze(text: str, question: str | None = None) -> Analysis:
+    """Sentiment, themes, urgency and language of one patient comment, with explanations."""
     text = text if isinstance(text, str) else ""
     kind = question_kind(question)
     explanation: list[str] = []
     if not text.strip() or _NON_ANSWER.match(text):
-        return None
+        return _non_answer(text, kind)
     language = detect(text)
     prep = prepare(text)
     explanation.extend(f'typo: "{a}" -> "{b}"' for a, b in prep.repairs)
@@ -203,64 +160,15 @@ def run_rules(text: str, question: str | None = None) -> RuleRun | None:
         if codes:
             sentiment, polarity = _urgent_floor(clauses, sentiment, polarity, explanation)
     sentiment, polarity = _apply_question(prep.text, kind, sentiment, polarity, explanation)
-    bounds = (
-        [(c.chunk.start, c.chunk.end, abs(c.score) >= EVALUATIVE) for c in clauses]
-        if clauses
-        else None
-    )
-    found = find_themes(prep.text, language, bounds, prep.starts)
-    return RuleRun(
-        prep.text,
-        prep.starts,
-        language,
-        kind,
-        sentiment,
-        polarity,
-        clauses,
-        tuple(codes),
-        tuple(evidence),
-        explanation,
-        tuple(found),
-    )
-
-
-def _term(name: str) -> str:
-    return name if name.startswith("<") else f'"{name.replace("not_", "not ")}"'
-
-
-def analyze(text: str, question: str | None = None) -> Analysis:
-    """Sentiment, themes, urgency and language of one patient comment, with explanations."""
-    run = run_rules(text, question)
-    if run is None:
-        return _non_answer(text if isinstance(text, str) else "", question_kind(question))
-    explanation = run.explanation
-    sentiment, polarity = run.sentiment, run.polarity
-    model = weights()
-    feats: dict[str, float] | None = None
-    if run.language in ("en", "und") and model.stack:
-        signals = run.signals()
-        words = word_features(run.text, run.kind)
-        label, polarity, probs, lexical, notes = decide(
-            words, signals, run.nothing_to_improve(), model
-        )
-        best = LABELS.index(label)
-        terms = ", ".join(f"{_term(n)} ({v:+.2f})" for n, v in top_terms(words, model.lexical))
-        explanation.append(
-            f"model: {label} (p={probs[best]:.2f}; rules said {sentiment}); "
-            f"words lean {'positive' if lexical > 0 else 'negative'} ({lexical:+.2f}): {terms}"
-        )
-        explanation.extend(notes)
-        sentiment = label
-        feats = features(words, signals)
-    explanation.extend(run.evidence)
-    themes = _themes(run, sentiment, explanation, feats, model)
+    explanation.extend(evidence)
+    themes = _themes(prep.text, prep.starts, language, clauses, sentiment, explanation)
     return Analysis(
         sentiment,
         round(polarity, 3),
-        run.language,
+        language,
         themes,
-        bool(run.codes),
-        run.codes,
+        bool(codes),
+        codes,
         ANALYZER_VERSION,
         tuple(explanation),
     )
@@ -332,36 +240,20 @@ def _apply_question(
 
 
 def _themes(
-    run: RuleRun,
+    text: str,
+    starts: Starts,
+    language: str,
+    clauses: tuple[ClauseScore, ...],
     overall: str,
     explanation: list[str],
-    feats: dict[str, float] | None,
-    model: Any,
 ) -> tuple[ThemeResult, ...]:
-    clauses = run.clauses
+    results = []
     bounds = (
         [(c.chunk.start, c.chunk.end, abs(c.score) >= EVALUATIVE) for c in clauses]
         if clauses
         else None
     )
-    found = find_themes(run.text, run.language, bounds, run.starts)
-    chosen: dict[str, list[tuple[int, int, str]]] = dict(found)
-    if feats is not None and model.themes:
-        scores = theme_scores(feats, model.theme, len(model.themes))
-        for theme, value in zip(model.themes, scores, strict=True):
-            p = sigmoid(value)
-            if p >= model.theme_add and theme not in chosen:
-                i = model.themes.index(theme)
-                terms = ", ".join(
-                    f"{_term(n)} ({v:+.2f})" for n, v in _theme_terms(feats, model.theme, i)
-                )
-                explanation.append(f"model adds theme {theme} (p={p:.2f}): {terms}")
-                chosen[theme] = []
-            elif p < model.theme_drop and theme in chosen:
-                explanation.append(f"model drops theme {theme} (p={p:.2f})")
-                del chosen[theme]
-    results = []
-    for theme, spans in chosen.items():
+    for theme, spans in find_themes(text, language, bounds, starts).items():
         local = [
             c.score
             for c in clauses
@@ -374,21 +266,8 @@ def _themes(
             sentiment = overall
         else:
             sentiment = "neutral"
-        if spans:
-            cues = ", ".join(sorted({cue for _, _, cue in spans})[:4])
-            explanation.append(f'theme {theme}: "{cues}" -> {sentiment}')
+        cues = ", ".join(sorted({cue for _, _, cue in spans})[:4])
+        explanation.append(f'theme {theme}: "{cues}" -> {sentiment}')
         results.append(ThemeResult(theme, sentiment))
     order = {theme: i for i, theme in enumerate(THEMES)}
     return tuple(sorted(results, key=lambda r: order[r.theme]))
-
-
-def _theme_terms(
-    feats: dict[str, float], table: dict[str, tuple[float, ...]], index: int
-) -> list[tuple[str, float]]:
-    contributions = [
-        (name, table[name][index] * value)
-        for name, value in feats.items()
-        if name in table and name != "<bias>" and table[name][index] > 0
-    ]
-    contributions.sort(key=lambda item: (-item[1], item[0]))
-    return contributions[:3]
