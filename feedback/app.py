@@ -34,6 +34,7 @@ from feedback.web.rendering import render
 from feedback.web.request_log import RequestLogMiddleware
 from feedback.web.results_pages import results_page
 from feedback.web.session_middleware import StaffSessionMiddleware
+from feedback.web.ticket_pages import ticket_note, ticket_page, ticket_queue, ticket_status
 from feedback.worker import BackgroundWork
 from surveys.admin_web import survey_admin_router
 from surveys.web import survey_router
@@ -114,6 +115,10 @@ def create_app(settings: Settings) -> Litestar:
             feedback_list,
             feedback_detail,
             results_page,
+            ticket_queue,
+            ticket_page,
+            ticket_status,
+            ticket_note,
             StaffAdminController,
             VisitImportController,
             SessionApiController,

@@ -18,6 +18,7 @@ ALL_ROLES = frozenset(Role)
 
 NAV_LINKS: tuple[NavLink, ...] = (
     NavLink("Overview", "/", ALL_ROLES),
+    NavLink("Tickets", "/tickets", ALL_ROLES),
     NavLink("Feedback", "/feedback", ALL_ROLES),
     NavLink(
         "Survey results", "/surveys/results", frozenset({Role.ADMIN, Role.EXECUTIVE, Role.LEAD})

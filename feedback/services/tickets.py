@@ -1,0 +1,252 @@
+"""The lead's workbench: tickets read and changed only within the viewer's department."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from feedback.auth.roles import CurrentStaff
+from feedback.routing import PRIORITIES
+from feedback.services.feedback_list import NotVisible
+from feedback.tables import FeedbackItem, Ticket, TicketEvent, TicketFeedback
+from feedback.tickets.states import OPEN_STATUSES, STATUSES, TransitionError, next_status
+
+PAGE_SIZE = 25
+MAX_NOTE = 5000
+SORTS = {
+    "due": (Ticket.resolve_due_at, True),
+    "newest": (Ticket.created_at, False),
+    "priority": (Ticket.priority, True),
+}
+
+
+class TicketError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class TicketFilters:
+    status: str = "open"
+    priority: str | None = None
+    overdue: bool = False
+    sort: str = "due"
+    page: int = 1
+
+    @classmethod
+    def parse(
+        cls,
+        status: str | None,
+        priority: str | None,
+        overdue: str | None,
+        sort: str | None,
+        page: str | None,
+    ) -> TicketFilters:
+        return cls(
+            status=status if status in (*STATUSES, "open", "all") else "open",
+            priority=priority if priority in PRIORITIES else None,
+            overdue=overdue == "1",
+            sort=sort if sort in SORTS else "due",
+            page=int(page) if page and page.isdigit() and int(page) > 0 else 1,
+        )
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _scope(query, viewer: CurrentStaff):  # type: ignore[no-untyped-def]
+    department = viewer.department_scope()
+    return query if department is None else query.where(Ticket.department == department)
+
+
+async def list_tickets(viewer: CurrentStaff, filters: TicketFilters) -> dict[str, Any]:
+    conditions = []
+    if filters.status == "open":
+        conditions.append(Ticket.status.is_in(list(OPEN_STATUSES)))
+    elif filters.status != "all":
+        conditions.append(Ticket.status == filters.status)
+    if filters.priority:
+        conditions.append(Ticket.priority == filters.priority)
+    if filters.overdue:
+        conditions.append(Ticket.status.is_in(list(OPEN_STATUSES)))
+        conditions.append(Ticket.resolve_due_at < _now())
+    select = _scope(
+        Ticket.select(
+            Ticket.id,
+            Ticket.title,
+            Ticket.status,
+            Ticket.priority,
+            Ticket.resolve_due_at,
+            Ticket.created_at,
+            Ticket.routing_rule,
+            Ticket.department.name.as_alias("department_name"),
+            Ticket.owner.display_name.as_alias("owner_name"),
+        ),
+        viewer,
+    )
+    count = _scope(Ticket.count(), viewer)
+    for condition in conditions:
+        select = select.where(condition)
+        count = count.where(condition)
+    total = await count
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(filters.page, pages)
+    column, ascending = SORTS[filters.sort]
+    rows = (
+        await select.order_by(column, ascending=ascending)
+        .order_by(Ticket.id)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    )
+    now = _now()
+    for row in rows:
+        due = _aware(row["resolve_due_at"])
+        row["overdue"] = row["status"] in OPEN_STATUSES and due is not None and due < now
+    return {"tickets": rows, "total": total, "page": page, "pages": pages}
+
+
+async def get_ticket(viewer: CurrentStaff, ticket_id: int) -> dict[str, Any]:
+    ticket = await _scope(
+        Ticket.select(
+            *Ticket.all_columns(),
+            Ticket.department.name.as_alias("department_name"),
+            Ticket.owner.display_name.as_alias("owner_name"),
+        ).where(Ticket.id == ticket_id),
+        viewer,
+    ).first()
+    if ticket is None:
+        raise NotVisible(ticket_id)
+    links = await TicketFeedback.select(TicketFeedback.feedback_item).where(
+        TicketFeedback.ticket == ticket_id
+    )
+    items = await FeedbackItem.select(
+        FeedbackItem.id,
+        FeedbackItem.text,
+        FeedbackItem.sentiment,
+        FeedbackItem.polarity,
+        FeedbackItem.themes,
+        FeedbackItem.urgent,
+        FeedbackItem.urgent_reasons,
+        FeedbackItem.explanation,
+        FeedbackItem.source,
+        FeedbackItem.received_at,
+        FeedbackItem.language,
+        FeedbackItem.rating,
+        FeedbackItem.rating_scale,
+    ).where(FeedbackItem.id.is_in([link["feedback_item"] for link in links] or [0]))
+    for item in items:
+        for key in ("themes", "urgent_reasons", "explanation"):
+            item[key] = _loaded(item[key])
+    events = (
+        await TicketEvent.select(
+            TicketEvent.kind,
+            TicketEvent.detail,
+            TicketEvent.created_at,
+            TicketEvent.actor.display_name.as_alias("actor_name"),
+        )
+        .where(TicketEvent.ticket == ticket_id)
+        .order_by(TicketEvent.created_at)
+        .order_by(TicketEvent.id)
+    )
+    for event in events:
+        event["detail"] = _loaded(event["detail"])
+    ticket["feedback"] = items
+    ticket["events"] = events
+    due = _aware(ticket["resolve_due_at"])
+    ticket["overdue"] = ticket["status"] in OPEN_STATUSES and due is not None and due < _now()
+    return ticket
+
+
+async def _changeable(viewer: CurrentStaff, ticket_id: int) -> dict[str, Any]:
+    ticket = await _scope(
+        Ticket.select(Ticket.id, Ticket.status, Ticket.department).where(Ticket.id == ticket_id),
+        viewer,
+    ).first()
+    if ticket is None:
+        raise NotVisible(ticket_id)
+    if not viewer.can_change_department(ticket["department"]):
+        raise TicketError("Your role can read this ticket but not change it.")
+    return ticket
+
+
+async def change_status(
+    viewer: CurrentStaff, ticket_id: int, action: str, resolution: str = "", note: str = ""
+) -> str:
+    ticket = await _changeable(viewer, ticket_id)
+    try:
+        status = next_status(ticket["status"], action, resolution, note)
+    except TransitionError as exc:
+        raise TicketError(str(exc)) from None
+    now = _now()
+    values: dict[Any, Any] = {Ticket.status: status, Ticket.updated_at: now}
+    if status == "acknowledged" or (status == "in_progress" and ticket["status"] == "new"):
+        values[Ticket.acknowledged_at] = now
+    if status == "resolved":
+        values.update(
+            {
+                Ticket.resolved_at: now,
+                Ticket.resolution: resolution,
+                Ticket.resolution_note: note.strip()[:MAX_NOTE],
+            }
+        )
+    if status == "closed":
+        values[Ticket.closed_at] = now
+    if action == "reopen":
+        values.update(
+            {
+                Ticket.resolved_at: None,
+                Ticket.closed_at: None,
+                Ticket.resolution: "",
+                Ticket.resolution_note: "",
+            }
+        )
+    async with Ticket._meta.db.transaction():
+        updated = (
+            await Ticket.update(values)
+            .where((Ticket.id == ticket_id) & (Ticket.status == ticket["status"]))
+            .returning(Ticket.id)
+        )
+        if not updated:
+            raise TicketError("Someone changed this ticket meanwhile; look again and retry.")
+        detail = {"from": ticket["status"], "to": status}
+        if resolution:
+            detail |= {"resolution": resolution, "note": note.strip()[:MAX_NOTE]}
+        await TicketEvent.insert(
+            TicketEvent(
+                ticket=ticket_id, actor=viewer.id, kind="status", detail=detail, created_at=now
+            )
+        )
+    return status
+
+
+async def add_note(viewer: CurrentStaff, ticket_id: int, text: str) -> None:
+    await _changeable(viewer, ticket_id)
+    text = text.strip()
+    if not text:
+        raise TicketError("Write the note first.")
+    if len(text) > MAX_NOTE:
+        raise TicketError(f"Notes can have at most {MAX_NOTE} characters.")
+    now = _now()
+    async with Ticket._meta.db.transaction():
+        await TicketEvent.insert(
+            TicketEvent(
+                ticket=ticket_id,
+                actor=viewer.id,
+                kind="note",
+                detail={"text": text},
+                created_at=now,
+            )
+        )
+        await Ticket.update({Ticket.updated_at: now}).where(Ticket.id == ticket_id)
+
+
+def _loaded(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

@@ -1,0 +1,136 @@
+"""The lead works tickets: queue, ticket page, status changes and notes, within their department."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from feedback.services.feedback_items import NewFeedback, record_feedback
+from feedback.services.routing import open_tickets
+from feedback.tables import FeedbackItem, Ticket, TicketEvent
+from feedback.tickets.states import TransitionError, available_actions, next_status
+from tests import factories
+from tests.conftest import csrf_token, sign_in
+
+
+def test_the_state_machine():
+    assert next_status("new", "acknowledge") == "acknowledged"
+    assert next_status("acknowledged", "start") == "in_progress"
+    assert next_status("in_progress", "resolve", "with_action", "Added a night porter.") == (
+        "resolved"
+    )
+    assert next_status("resolved", "close") == "closed"
+    assert next_status("closed", "reopen") == "in_progress"
+    with pytest.raises(TransitionError, match="cannot be closed"):
+        next_status("new", "close")
+    with pytest.raises(TransitionError, match="why nothing changed"):
+        next_status("new", "resolve")
+    with pytest.raises(TransitionError, match="Give the reason"):
+        next_status("new", "resolve", "no_change", " ")
+    assert available_actions("resolved") == ["close", "reopen"]
+
+
+async def _ticket_in(department: int, text: str) -> int:
+    item_id = await record_feedback(
+        NewFeedback(
+            source="survey", text=text, department_id=department, question="What could we improve?"
+        )
+    )
+    item = await FeedbackItem.select().where(FeedbackItem.id == item_id).first()
+    [ticket_id] = await open_tickets([item])
+    return ticket_id
+
+
+async def test_a_lead_works_a_ticket_from_new_to_closed(client):
+    cardiology = await factories.department("Cardiology")
+    ticket = await _ticket_in(cardiology, "The nurse was rude and dismissive to my mother.")
+    lead = await factories.staff("lead", cardiology)
+    await sign_in(client, lead, factories.PASSWORD)
+    queue = await client.get("/tickets")
+    assert f"/tickets/{ticket}" in queue.text
+    page = await client.get(f"/tickets/{ticket}")
+    assert "The nurse was rude" in page.text and "Why the analysis says so" in page.text
+    assert "routed by default:" in page.text
+    token = await csrf_token(client, f"/tickets/{ticket}")
+    for action in ("acknowledge", "start"):
+        response = await client.post(
+            f"/tickets/{ticket}/status", data={"_csrf_token": token, "action": action}
+        )
+        assert response.status_code == 303
+    refused = await client.post(
+        f"/tickets/{ticket}/status",
+        headers={"HX-Request": "true", "x-csrftoken": token},
+        data={"action": "resolve", "resolution": "with_action"},
+    )
+    assert refused.status_code == 422 and "Describe the action taken." in refused.text
+    assert refused.text.lstrip().startswith('<section id="ticket-work"')
+    done = await client.post(
+        f"/tickets/{ticket}/status",
+        headers={"HX-Request": "true", "x-csrftoken": token},
+        data={
+            "action": "resolve",
+            "resolution": "with_action",
+            "note": "Spoke with the nurse; courtesy training booked.",
+        },
+    )
+    assert done.status_code == 200 and "Change made: Spoke with the nurse" in done.text
+    await client.post(
+        f"/tickets/{ticket}/notes", data={"_csrf_token": token, "text": "Family called back."}
+    )
+    await client.post(f"/tickets/{ticket}/status", data={"_csrf_token": token, "action": "close"})
+    row = await Ticket.select().where(Ticket.id == ticket).first()
+    assert row["status"] == "closed" and row["resolution"] == "with_action"
+    assert row["acknowledged_at"] and row["resolved_at"] and row["closed_at"]
+    kinds = [
+        e["kind"]
+        for e in await TicketEvent.select(TicketEvent.kind)
+        .where(TicketEvent.ticket == ticket)
+        .order_by(TicketEvent.id)
+    ]
+    assert kinds == ["created", "status", "status", "status", "note", "status"]
+
+
+async def test_a_lead_is_refused_every_route_of_another_departments_ticket(client):
+    mine = await factories.department("Cardiology")
+    theirs = await factories.department("Oncology")
+    ticket = await _ticket_in(theirs, "Nobody called me back about my scan results.")
+    await sign_in(client, await factories.staff("lead", mine), factories.PASSWORD)
+    token = await csrf_token(client, "/tickets")
+    assert f"/tickets/{ticket}" not in (await client.get("/tickets?status=all")).text
+    assert (await client.get(f"/tickets/{ticket}")).status_code == 404
+    for path, data in (
+        (f"/tickets/{ticket}/status", {"action": "acknowledge"}),
+        (f"/tickets/{ticket}/notes", {"text": "hello"}),
+    ):
+        response = await client.post(path, data={"_csrf_token": token, **data})
+        assert response.status_code == 404
+    row = await Ticket.select().where(Ticket.id == ticket).first()
+    assert row["status"] == "new"
+    assert await TicketEvent.count().where(TicketEvent.kind != "created") == 0
+
+
+async def test_executives_read_but_do_not_change_tickets(client):
+    department = await factories.department()
+    ticket = await _ticket_in(department, "The bathroom was filthy.")
+    await sign_in(client, await factories.staff("executive"), factories.PASSWORD)
+    page = await client.get(f"/tickets/{ticket}")
+    assert page.status_code == 200 and "Add note" not in page.text
+    token = await csrf_token(client, "/tickets")
+    response = await client.post(
+        f"/tickets/{ticket}/status", data={"_csrf_token": token, "action": "acknowledge"}
+    )
+    assert response.status_code == 303
+    assert (await Ticket.select(Ticket.status).first())["status"] == "new"
+
+
+async def test_overdue_filter(client):
+    department = await factories.department()
+    late = await _ticket_in(department, "Waited five hours in the ER.")
+    await _ticket_in(department, "The parking machine was broken.")
+    await Ticket.update(
+        {Ticket.resolve_due_at: dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)}
+    ).where(Ticket.id == late)
+    await sign_in(client, await factories.staff("admin"), factories.PASSWORD)
+    page = await client.get("/tickets?overdue=1", headers={"HX-Request": "true"})
+    assert "1 ticket" in page.text and f"/tickets/{late}" in page.text and "Overdue" in page.text
