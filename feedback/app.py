@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -123,7 +124,7 @@ def create_app(settings: Settings) -> Litestar:
             VisitImportController,
             SessionApiController,
             survey_router(
-                sink=take_survey_response,
+                sink=partial(take_survey_response, base_url=settings.base_url),
                 suppression_key=settings.blind_index_key,
                 secure_cookies=settings.secure_cookies,
                 kiosk_limit_per_hour=settings.kiosk_limit_per_hour,

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from feedback.routing import SLA_BY_PRIORITY, Routable, RoutingDecision, Rule, parse_rule, route
-from feedback.tables import RoutingRule, Ticket, TicketEvent, TicketFeedback
+from feedback.tables import RoutingRule, StaffUser, Ticket, TicketEvent, TicketFeedback
+from integrations.email import OutgoingEmail, enqueue
 from surveys.tables import Department
 
 # DESIGN.md §5, by department code: (name, conditions, action) in order; the last is the
@@ -133,10 +134,45 @@ def _title(decision: RoutingDecision, item: dict[str, Any]) -> str:
     )
 
 
+URGENT_ALERT = (
+    "An urgent ticket (#{ticket}) was opened for your department a moment ago. It concerns "
+    "patient safety or a serious complaint and must be acknowledged within {hours} hour(s).\n\n"
+    "Open it: {link}\n\n"
+    "The patient's words are on the ticket page only; they are never sent by email.\n"
+)
+
+
+async def alert_urgent(ticket_id: int, department_id: int, base_url: str) -> int:
+    """Email every active lead of the department at once (through the outbox)."""
+    leads = await StaffUser.select(StaffUser.id, StaffUser.email).where(
+        (StaffUser.department == department_id)
+        & (StaffUser.role == "lead")
+        & (StaffUser.is_active == True)  # noqa: E712
+    )
+    hours = int(SLA_BY_PRIORITY["urgent"][0].total_seconds() // 3600)
+    for lead in leads:
+        await enqueue(
+            OutgoingEmail(
+                kind="urgent_alert",
+                business_key=f"urgent_alert:{ticket_id}:{lead['id']}",
+                recipient=lead["email"],
+                subject=f"Urgent patient feedback: ticket #{ticket_id} needs attention today",
+                text=URGENT_ALERT.format(
+                    ticket=ticket_id, hours=hours, link=f"{base_url}/tickets/{ticket_id}"
+                ),
+            )
+        )
+    return len(leads)
+
+
 async def open_tickets(
-    items: Sequence[dict[str, Any]], now: dt.datetime | None = None
+    items: Sequence[dict[str, Any]],
+    now: dt.datetime | None = None,
+    *,
+    base_url: str | None = None,
 ) -> list[int]:
-    """Route each item and open its tickets; run inside the caller's transaction."""
+    """Route each item and open its tickets; run inside the caller's transaction. With a
+    base_url, urgent tickets alert their department's leads by email at once."""
     now = now or dt.datetime.now(dt.UTC)
     rules = await load_rules()
     fallback = await fallback_department()
@@ -172,5 +208,7 @@ async def open_tickets(
                     created_at=now,
                 )
             )
+            if decision.priority == "urgent" and base_url:
+                await alert_urgent(ticket_id, decision.department_id, base_url)
             ticket_ids.append(ticket_id)
     return ticket_ids

@@ -10,7 +10,7 @@ from surveys.service import SubmittedResponse
 NPS_SCALE = 10
 
 
-async def take_survey_response(response: SubmittedResponse) -> None:
+async def take_survey_response(response: SubmittedResponse, base_url: str | None = None) -> None:
     """Runs inside the response's transaction: the response and its feedback commit together."""
     items = []
     for comment in response.comments:
@@ -36,4 +36,4 @@ async def take_survey_response(response: SubmittedResponse) -> None:
         stored = [
             {**item.to_dict(), "id": row["id"]} for item, row in zip(items, rows, strict=True)
         ]
-        await open_tickets(stored)
+        await open_tickets(stored, base_url=base_url)

@@ -176,3 +176,41 @@ async def test_survey_feedback_opens_routed_tickets(db):
     assert billing["status"] == "new" and billing["resolve_due_at"] > billing["created_at"]
     assert await TicketFeedback.count() == len(tickets)
     assert await TicketEvent.count().where(TicketEvent.kind == "created") == len(tickets)
+
+
+async def test_urgent_feedback_alerts_the_leads_at_once_by_email(db, settings, mail_server):
+    import dataclasses
+
+    from feedback.worker import build_dispatcher
+
+    await install_library()
+    ids = {}
+    for name, slug in (("Quality & Patient Safety", "quality"), ("Maternity", "maternity")):
+        rows = await Department.insert(Department(name=name, slug=slug)).returning(Department.id)
+        ids[slug] = rows[0]["id"]
+    await seed_default_rules()
+    quality_lead = await factories.staff("lead", ids["quality"])
+    maternity_lead = await factories.staff("lead", ids["maternity"])
+    place = await factories.location()
+    visit = await factories.visit(ids["maternity"], place)
+    await Visit.update({Visit.visit_type: "telehealth"}).where(Visit.id == visit)
+    token = await create_invitation(visit, await survey_version_for("telehealth", place))
+    await submit_invitation(
+        token,
+        {
+            "recommend": ["0"],
+            "improve": ["The nurse gave my newborn the wrong medication dose and nobody noticed."],
+        },
+        "en",
+        lambda response: take_survey_response(response, base_url="https://px.example"),
+    )
+    urgent = await Ticket.select().where(Ticket.priority == "urgent")
+    assert {t["department"] for t in urgent} == {ids["quality"], ids["maternity"]}
+    dispatcher = build_dispatcher(dataclasses.replace(settings, smtp_url=mail_server.url))
+    assert (await dispatcher.run_once()).sent == 2
+    recipients = {str(m["To"]) for m in mail_server.mailbox.messages}
+    assert recipients == {quality_lead, maternity_lead}
+    for message in mail_server.mailbox.messages:
+        body = message.get_body(preferencelist=("plain",)).get_content()
+        assert "https://px.example/tickets/" in body
+        assert "medication" not in body and "newborn" not in body  # no patient words by email
