@@ -27,7 +27,12 @@ from feedback.web.admin_visits import VisitImportController
 from feedback.web.api import SessionApiController
 from feedback.web.auth_pages import login_page, login_submit, logout
 from feedback.web.errors import http_exception_handler, internal_error_handler
-from feedback.web.feedback_pages import feedback_detail, feedback_list
+from feedback.web.feedback_pages import (
+    feedback_create,
+    feedback_detail,
+    feedback_list,
+    feedback_new,
+)
 from feedback.web.guards import roles
 from feedback.web.health import healthz
 from feedback.web.home import home
@@ -114,6 +119,8 @@ def create_app(settings: Settings) -> Litestar:
             logout,
             home,
             feedback_list,
+            feedback_new,
+            feedback_create,
             feedback_detail,
             results_page,
             ticket_queue,

@@ -41,6 +41,8 @@ class FeedbackItem(Table, tablename="feedback_item"):
     """The unit of the loop, whatever its source, with its analysis."""
 
     source = Varchar(length=20, index=True)
+    # How staff received it (phone, front desk, portal message, focus group) when entered by hand.
+    channel = Varchar(length=30, default="")
     text = Text(default="")
     rating = Integer(null=True, default=None)
     rating_scale = Integer(null=True, default=None)

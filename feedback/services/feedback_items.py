@@ -7,9 +7,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from feedback.analysis import ANALYZER_VERSION, Analysis, analyze
+from feedback.services.routing import open_tickets
 from feedback.tables import FeedbackItem
 
 SOURCES = ("survey", "review", "api", "staff")
+STAFF_CHANNELS = {
+    "phone": "Phone call",
+    "front_desk": "Front desk",
+    "portal": "Patient portal message",
+    "focus_group": "Focus group notes",
+    "letter": "Letter or email",
+}
+MAX_TEXT = 10_000
 RESCORE_BATCH = 500
 
 
@@ -29,6 +38,7 @@ class NewFeedback:
     visit_id: int | None = None
     patient_id: int | None = None
     received_at: dt.datetime | None = None
+    channel: str = ""
 
 
 def analysis_columns(analysis: Analysis) -> dict[str, Any]:
@@ -67,6 +77,7 @@ def build_item(new: NewFeedback) -> FeedbackItem:
         visit=new.visit_id,
         patient=new.patient_id,
         received_at=new.received_at or dt.datetime.now(dt.UTC),
+        channel=new.channel,
         **columns,
     )
 
@@ -113,3 +124,31 @@ async def rescore(batch_size: int = RESCORE_BATCH, limit: int | None = None) -> 
         last_id = rows[-1]["id"]
     remaining = await FeedbackItem.count().where(FeedbackItem.analyzer_version != ANALYZER_VERSION)
     return RescoreProgress(rescored=rescored, remaining=remaining)
+
+
+async def enter_staff_feedback(
+    new: NewFeedback, *, base_url: str | None = None
+) -> tuple[int, list[int]]:
+    """Feedback staff received by phone, at the desk, in the portal or a focus group: checked,
+    analysed and routed like any other, in one transaction."""
+    errors = {}
+    if not new.text.strip():
+        errors["text"] = "Write what the patient said."
+    elif len(new.text) > MAX_TEXT:
+        errors["text"] = f"Keep it under {MAX_TEXT} characters."
+    if new.channel not in STAFF_CHANNELS:
+        errors["channel"] = "Choose how the feedback was received."
+    if errors:
+        raise FeedbackFieldErrors(errors)
+    item = build_item(new)
+    async with FeedbackItem._meta.db.transaction():
+        rows = await FeedbackItem.insert(item).returning(FeedbackItem.id)
+        item_id = rows[0]["id"]
+        tickets = await open_tickets([{**item.to_dict(), "id": item_id}], base_url=base_url)
+    return item_id, tickets
+
+
+class FeedbackFieldErrors(FeedbackError):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from litestar import Request, Response, get
+from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect
 
 from feedback.auth.roles import Role
+from feedback.auth.sessions import add_flash
+from feedback.services import audit
+from feedback.services.feedback_items import (
+    STAFF_CHANNELS,
+    FeedbackFieldErrors,
+    NewFeedback,
+    enter_staff_feedback,
+)
 from feedback.services.feedback_list import (
     SENTIMENTS,
     FeedbackFilters,
@@ -16,6 +25,7 @@ from feedback.services.feedback_list import (
 )
 from feedback.web.guards import roles
 from feedback.web.rendering import render
+from surveys.tables import Department, Location
 
 READERS = roles(Role.ADMIN, Role.EXECUTIVE, Role.LEAD, Role.STAFF)
 
@@ -36,6 +46,72 @@ async def feedback_list(
         {"result": result, "filters": filters, "sentiments": SENTIMENTS},
         partial="feedback/_rows.html",
     )
+
+
+ENTRY_ROLES = roles(Role.ADMIN, Role.LEAD, Role.STAFF)
+
+
+async def _entry_form(
+    request: Request, form: dict, errors: dict, status_code: int = 200
+) -> Response:
+    return await render(
+        request,
+        "feedback/new.html",
+        {
+            "form": form,
+            "errors": errors,
+            "channels": STAFF_CHANNELS,
+            "locations": await Location.select(Location.id, Location.name).order_by(Location.name),
+            "departments": await Department.select(Department.id, Department.name).order_by(
+                Department.name
+            ),
+        },
+        status_code=status_code,
+    )
+
+
+@get("/feedback/new", guards=[ENTRY_ROLES], include_in_schema=False, name="feedback_new")
+async def feedback_new(request: Request) -> Response:
+    staff = request.scope["user"]
+    return await _entry_form(request, {"department_id": str(staff.department_id or "")}, {})
+
+
+@post("/feedback/new", guards=[ENTRY_ROLES], include_in_schema=False)
+async def feedback_create(request: Request) -> Response:
+    staff = request.scope["user"]
+    form = {key: str(value) for key, value in (await request.form()).items()}
+    department = form.get("department_id", "")
+    location = form.get("location_id", "")
+    department_id = int(department) if department.isdigit() else None
+    if staff.department_scope() is not None:
+        department_id = staff.department_id  # leads and staff record for their own department
+    try:
+        item_id, tickets = await enter_staff_feedback(
+            NewFeedback(
+                source="staff",
+                channel=form.get("channel", ""),
+                text=form.get("text", ""),
+                department_id=department_id,
+                location_id=int(location) if location.isdigit() else None,
+            ),
+            base_url=request.app.state.settings.base_url,
+        )
+    except FeedbackFieldErrors as exc:
+        return await _entry_form(request, form, exc.errors, status_code=422)
+    await audit.record(
+        "feedback.entered",
+        actor=staff,
+        object_type="feedback_item",
+        object_id=item_id,
+        client_address=request.client.host if request.client else "",
+    )
+    count = len(tickets)
+    await add_flash(
+        request.scope["auth"].id,
+        "success",
+        f"Feedback recorded and analysed; {count} ticket{'s' if count != 1 else ''} opened.",
+    )
+    return Redirect(f"/feedback/{item_id}", status_code=303)
 
 
 @get("/feedback/{item_id:int}", guards=[READERS], include_in_schema=False, name="feedback_detail")

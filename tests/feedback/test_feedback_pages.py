@@ -63,3 +63,36 @@ async def test_comments_are_rendered_as_text_never_as_markup(client):
     page = await client.get("/feedback")
     assert "<script>alert" not in page.text and "<img src=x" not in page.text
     assert "&lt;script&gt;" in page.text
+
+
+async def test_staff_record_phone_feedback_which_is_analysed_and_routed(client):
+    from feedback.tables import AuditEvent, FeedbackItem, Ticket
+
+    emergency = await factories.department("Emergency Department")
+    await factories.department("Oncology")
+    await sign_in(client, await factories.staff("staff", emergency), factories.PASSWORD)
+    page = await client.get("/feedback/new")
+    assert "How was it received?" in page.text
+    token = page.text.split('name="_csrf_token" value="')[1].split('"')[0]
+    refused = await client.post("/feedback/new", data={"_csrf_token": token, "text": " "})
+    assert refused.status_code == 422
+    assert "Write what the patient said." in refused.text
+    assert "Choose how the feedback was received." in refused.text
+    assert await FeedbackItem.count() == 0
+    done = await client.post(
+        "/feedback/new",
+        data={
+            "_csrf_token": token,
+            "channel": "phone",
+            "text": "Caller waited four hours in the ER and was never told why.",
+            "department_id": "999",  # ignored: staff record for their own department
+        },
+    )
+    assert done.status_code == 303
+    item = await FeedbackItem.select().first()
+    assert item["source"] == "staff" and item["channel"] == "phone"
+    assert item["department"] == emergency and item["sentiment"] == "negative"
+    assert await Ticket.count().where(Ticket.department == emergency) == 1
+    assert await AuditEvent.exists().where(AuditEvent.action == "feedback.entered")
+    detail = await client.get(done.headers["location"])
+    assert "1 ticket opened" in detail.text
