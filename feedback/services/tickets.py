@@ -135,6 +135,7 @@ async def get_ticket(viewer: CurrentStaff, ticket_id: int) -> dict[str, Any]:
         FeedbackItem.language,
         FeedbackItem.rating,
         FeedbackItem.rating_scale,
+        FeedbackItem.analyzer_version,
     ).where(FeedbackItem.id.is_in([link["feedback_item"] for link in links] or [0]))
     for item in items:
         for key in ("themes", "urgent_reasons", "explanation"):
