@@ -24,7 +24,7 @@ from feedback.services.survey_intake import take_survey_response
 from feedback.settings import PROJECT_ROOT, Settings
 from feedback.web.admin_users import StaffAdminController
 from feedback.web.admin_visits import VisitImportController
-from feedback.web.api import SessionApiController
+from feedback.web.api import ApiController
 from feedback.web.auth_pages import login_page, login_submit, logout
 from feedback.web.errors import http_exception_handler, internal_error_handler
 from feedback.web.feedback_pages import (
@@ -32,6 +32,7 @@ from feedback.web.feedback_pages import (
     feedback_detail,
     feedback_list,
     feedback_new,
+    kudos_page,
 )
 from feedback.web.guards import roles
 from feedback.web.health import healthz
@@ -122,6 +123,7 @@ def create_app(settings: Settings) -> Litestar:
             feedback_new,
             feedback_create,
             feedback_detail,
+            kudos_page,
             results_page,
             ticket_queue,
             ticket_page,
@@ -129,7 +131,7 @@ def create_app(settings: Settings) -> Litestar:
             ticket_note,
             StaffAdminController,
             VisitImportController,
-            SessionApiController,
+            ApiController,
             survey_router(
                 sink=partial(take_survey_response, base_url=settings.base_url),
                 suppression_key=settings.blind_index_key,

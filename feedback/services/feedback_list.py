@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from feedback.auth.roles import CurrentStaff
+from feedback.kudos import staff_mentions
 from feedback.tables import FeedbackItem
 
 PAGE_SIZE = 25
@@ -116,3 +117,20 @@ def _decoded(row: dict[str, Any]) -> dict[str, Any]:
     if isinstance(received, dt.datetime) and received.tzinfo is None:
         row["received_at"] = received.replace(tzinfo=dt.UTC)
     return row
+
+
+KUDOS_LIMIT = 100
+
+
+async def kudos(viewer: CurrentStaff, since: dt.datetime) -> list[dict[str, Any]]:
+    """Recent praise within the viewer's scope; comments that name staff come first."""
+    rows = await (
+        _scoped(FeedbackItem.select(*_columns()), viewer)
+        .where((FeedbackItem.sentiment == "positive") & (FeedbackItem.received_at >= since))
+        .order_by(FeedbackItem.received_at, ascending=False)
+        .limit(KUDOS_LIMIT)
+    )
+    items = [_decoded(row) for row in rows]
+    for item in items:
+        item["mentions"] = staff_mentions(item["text"])
+    return sorted(items, key=lambda item: not item["mentions"])

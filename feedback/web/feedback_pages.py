@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
@@ -21,6 +23,7 @@ from feedback.services.feedback_list import (
     FeedbackFilters,
     NotVisible,
     get_feedback,
+    kudos,
     list_feedback,
 )
 from feedback.web.guards import roles
@@ -121,3 +124,13 @@ async def feedback_detail(request: Request, item_id: FromPath[int]) -> Response:
     except NotVisible:
         raise NotFoundException("No feedback with this number is visible to you.") from None
     return await render(request, "feedback/detail.html", {"item": item})
+
+
+KUDOS_DAYS = 90
+
+
+@get("/kudos", guards=[READERS], include_in_schema=False, name="kudos")
+async def kudos_page(request: Request) -> Response:
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=KUDOS_DAYS)
+    items = await kudos(request.scope["user"], since)
+    return await render(request, "feedback/kudos.html", {"items": items, "days": KUDOS_DAYS})

@@ -20,6 +20,7 @@ NAV_LINKS: tuple[NavLink, ...] = (
     NavLink("Overview", "/", ALL_ROLES),
     NavLink("Tickets", "/tickets", ALL_ROLES),
     NavLink("Feedback", "/feedback", ALL_ROLES),
+    NavLink("Kudos", "/kudos", ALL_ROLES),
     NavLink(
         "Survey results", "/surveys/results", frozenset({Role.ADMIN, Role.EXECUTIVE, Role.LEAD})
     ),
