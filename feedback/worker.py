@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from feedback.auth.sessions import SessionPolicy, purge_expired_sessions
 from feedback.logs import exception_summary, log_event
+from feedback.services.escalation import escalate_overdue, send_digests
 from feedback.settings import Settings
 from integrations.email import Dispatcher, SmtpSender
 from integrations.ratelimit import purge_before
@@ -19,6 +20,7 @@ from surveys.visits import send_reminders
 DISPATCH_INTERVAL_SECONDS = 2.0
 REMINDER_INTERVAL_SECONDS = 600.0
 HOUSEKEEPING_INTERVAL_SECONDS = 3600.0
+TICKET_CLOCK_INTERVAL_SECONDS = 900.0
 
 
 def build_dispatcher(settings: Settings) -> Dispatcher:
@@ -48,12 +50,21 @@ class BackgroundWork:
                 self._every(HOUSEKEEPING_INTERVAL_SECONDS, self._housekeeping, "housekeeping")
             )
         )
+        self.tasks.append(
+            asyncio.create_task(
+                self._every(TICKET_CLOCK_INTERVAL_SECONDS, self._ticket_clock, "ticket_clock")
+            )
+        )
         if self.settings.survey_reminder_days:
             self.tasks.append(
                 asyncio.create_task(
                     self._every(REMINDER_INTERVAL_SECONDS, self._remind, "survey_reminders")
                 )
             )
+
+    async def _ticket_clock(self) -> None:
+        await escalate_overdue(self.settings.base_url)
+        await send_digests(self.settings.base_url)
 
     async def _housekeeping(self) -> None:
         """Expired staff sessions and old rate-limit counters are dropped, not kept forever."""
