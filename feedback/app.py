@@ -22,6 +22,7 @@ from feedback.logs import configure_logging
 from feedback.services import audit
 from feedback.services.survey_intake import take_survey_response
 from feedback.settings import PROJECT_ROOT, Settings
+from feedback.web.admin_routing import RoutingAdminController
 from feedback.web.admin_users import StaffAdminController
 from feedback.web.admin_visits import VisitImportController
 from feedback.web.api import ApiController
@@ -130,6 +131,7 @@ def create_app(settings: Settings) -> Litestar:
             ticket_status,
             ticket_note,
             StaffAdminController,
+            RoutingAdminController,
             VisitImportController,
             ApiController,
             survey_router(

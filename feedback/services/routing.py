@@ -7,7 +7,16 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from feedback.routing import SLA_BY_PRIORITY, Routable, RoutingDecision, Rule, parse_rule, route
+from feedback.analysis import analyze
+from feedback.routing import (
+    SLA_BY_PRIORITY,
+    Routable,
+    RoutingDecision,
+    Rule,
+    RuleError,
+    parse_rule,
+    route,
+)
 from feedback.tables import RoutingRule, StaffUser, Ticket, TicketEvent, TicketFeedback
 from integrations.email import OutgoingEmail, enqueue
 from surveys.tables import Department
@@ -212,3 +221,115 @@ async def open_tickets(
                 await alert_urgent(ticket_id, decision.department_id, base_url)
             ticket_ids.append(ticket_id)
     return ticket_ids
+
+
+async def list_rules() -> list[dict[str, Any]]:
+    rows = (
+        await RoutingRule.select().order_by(RoutingRule.is_default).order_by(RoutingRule.position)
+    )
+    names = {
+        row["id"]: row["name"] for row in await Department.select(Department.id, Department.name)
+    }
+    for row in rows:
+        row["conditions"] = _loaded(row["conditions"])
+        row["action"] = _loaded(row["action"])
+        target = row["action"].get("department")
+        row["department_name"] = (
+            "the visit's department"
+            if target == "visit"
+            else names.get(target, "a department that no longer exists")
+        )
+    return rows
+
+
+async def add_rule(name: str, conditions: Any, action: Any) -> int:
+    """A new rule, placed just before the default rule."""
+    department = action.get("department") if isinstance(action, dict) else None
+    if department != "visit" and not await Department.exists().where(
+        Department.id == (department if isinstance(department, int) else -1)
+    ):
+        raise RuleError(["action department: choose an existing department"])
+    parse_rule(0, 0, name, conditions, action)
+    async with RoutingRule._meta.db.transaction():
+        last = (
+            await RoutingRule.select(RoutingRule.position)
+            .where(
+                RoutingRule.is_default == False  # noqa: E712
+            )
+            .order_by(RoutingRule.position, ascending=False)
+            .first()
+        )
+        position = (last["position"] if last else 0) + 1
+        await RoutingRule.update({RoutingRule.position: RoutingRule.position + 1}).where(
+            RoutingRule.is_default == True  # noqa: E712
+        )
+        rows = await RoutingRule.insert(
+            RoutingRule(
+                position=position,
+                name=name.strip(),
+                conditions=conditions,
+                action=action,
+            )
+        ).returning(RoutingRule.id)
+    return rows[0]["id"]
+
+
+async def move_rule(rule_id: int, direction: int) -> None:
+    """Swap a rule with its neighbour (direction -1 up, +1 down); the default stays last."""
+    async with RoutingRule._meta.db.transaction():
+        rules = (
+            await RoutingRule.select(RoutingRule.id, RoutingRule.position)
+            .where(
+                RoutingRule.is_default == False  # noqa: E712
+            )
+            .order_by(RoutingRule.position)
+        )
+        ids = [rule["id"] for rule in rules]
+        if rule_id not in ids:
+            raise RuleError(["That rule cannot be moved."])
+        index = ids.index(rule_id)
+        other = index + direction
+        if not 0 <= other < len(ids):
+            return
+        ids[index], ids[other] = ids[other], ids[index]
+        for position, identifier in enumerate(ids, start=1):
+            await RoutingRule.update({RoutingRule.position: position}).where(
+                RoutingRule.id == identifier
+            )
+
+
+async def set_rule_enabled(rule_id: int, enabled: bool) -> None:
+    rule = await RoutingRule.select(RoutingRule.is_default).where(RoutingRule.id == rule_id).first()
+    if rule is None:
+        raise RuleError(["That rule does not exist."])
+    if rule["is_default"] and not enabled:
+        raise RuleError(["The default rule cannot be switched off: every complaint needs a queue."])
+    await RoutingRule.update({RoutingRule.enabled: enabled}).where(RoutingRule.id == rule_id)
+
+
+async def try_routing(
+    text: str, question: str | None, source: str, visit_department_id: int | None
+) -> dict[str, Any]:
+    """Where a sample comment would go, and why, without storing anything."""
+    analysis = analyze(text, question)
+    item = Routable(
+        text=text,
+        sentiment=analysis.sentiment,
+        themes=tuple((t.theme, t.sentiment) for t in analysis.themes),
+        urgent=analysis.urgent,
+        source=source,
+        location_id=None,
+        department_id=visit_department_id,
+    )
+    fallback = await fallback_department()
+    decisions = route(item, await load_rules(), fallback) if fallback else []
+    names = {
+        row["id"]: row["name"] for row in await Department.select(Department.id, Department.name)
+    }
+    return {
+        "analysis": analysis,
+        "decisions": [
+            {**decision.__dict__, "department_name": names.get(decision.department_id)}
+            for decision in decisions
+        ],
+    }

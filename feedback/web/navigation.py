@@ -25,6 +25,7 @@ NAV_LINKS: tuple[NavLink, ...] = (
         "Survey results", "/surveys/results", frozenset({Role.ADMIN, Role.EXECUTIVE, Role.LEAD})
     ),
     NavLink("Surveys", "/admin/surveys", frozenset({Role.ADMIN})),
+    NavLink("Routing", "/admin/routing", frozenset({Role.ADMIN})),
     NavLink("Import visits", "/admin/visits/import", frozenset({Role.ADMIN})),
     NavLink("Users", "/admin/users", frozenset({Role.ADMIN})),
 )
