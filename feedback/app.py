@@ -42,7 +42,15 @@ from feedback.web.rendering import render
 from feedback.web.request_log import RequestLogMiddleware
 from feedback.web.results_pages import results_page
 from feedback.web.session_middleware import StaffSessionMiddleware
-from feedback.web.ticket_pages import ticket_note, ticket_page, ticket_queue, ticket_status
+from feedback.web.ticket_pages import (
+    ticket_bulk,
+    ticket_note,
+    ticket_owner,
+    ticket_page,
+    ticket_queue,
+    ticket_status,
+    ticket_tags,
+)
 from feedback.worker import BackgroundWork
 from surveys.admin_web import survey_admin_router
 from surveys.web import survey_router
@@ -130,6 +138,9 @@ def create_app(settings: Settings) -> Litestar:
             ticket_page,
             ticket_status,
             ticket_note,
+            ticket_owner,
+            ticket_tags,
+            ticket_bulk,
             StaffAdminController,
             RoutingAdminController,
             VisitImportController,

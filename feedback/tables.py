@@ -82,6 +82,10 @@ class Ticket(Table, tablename="ticket"):
     routing_rule = Varchar(length=200, default="")
     routing_reason = Text(default="")
     tags = JSON(default="[]")
+    # Copied from the feedback that opened it, so the queue filters without joins.
+    theme = Varchar(length=30, default="", index=True)
+    source = Varchar(length=20, default="", index=True)
+    location = ForeignKey(references=Location, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
     updated_at = Timestamptz(default=TimestamptzNow())
 

@@ -7,10 +7,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from piccolo.engine.sqlite import SQLiteEngine
+
+from feedback.analysis import THEMES
 from feedback.auth.roles import CurrentStaff
 from feedback.routing import PRIORITIES
+from feedback.routing.rules import SOURCES
 from feedback.services.feedback_list import NotVisible
-from feedback.tables import FeedbackItem, Ticket, TicketEvent, TicketFeedback
+from feedback.tables import FeedbackItem, StaffUser, Ticket, TicketEvent, TicketFeedback
 from feedback.tickets.states import OPEN_STATUSES, STATUSES, TransitionError, next_status
 
 PAGE_SIZE = 25
@@ -33,6 +37,10 @@ class TicketFilters:
     overdue: bool = False
     sort: str = "due"
     page: int = 1
+    theme: str | None = None
+    source: str | None = None
+    location_id: int | None = None
+    search: str = ""
 
     @classmethod
     def parse(
@@ -42,6 +50,10 @@ class TicketFilters:
         overdue: str | None,
         sort: str | None,
         page: str | None,
+        theme: str | None = None,
+        source: str | None = None,
+        location: str | None = None,
+        search: str | None = None,
     ) -> TicketFilters:
         return cls(
             status=status if status in (*STATUSES, "open", "all") else "open",
@@ -49,7 +61,19 @@ class TicketFilters:
             overdue=overdue == "1",
             sort=sort if sort in SORTS else "due",
             page=int(page) if page and page.isdigit() and int(page) > 0 else 1,
+            theme=theme if theme in (*THEMES, "urgent") else None,
+            source=source if source in SOURCES else None,
+            location_id=int(location) if location and location.isdigit() else None,
+            search=(search or "").strip()[:100],
         )
+
+
+def _contains(column, pattern: str):  # type: ignore[no-untyped-def]
+    # Case-insensitive on both engines: SQLite's LIKE already is (for ASCII); PostgreSQL's
+    # needs ILIKE.
+    if isinstance(Ticket._meta.db, SQLiteEngine):
+        return column.like(pattern)
+    return column.ilike(pattern)
 
 
 def _now() -> dt.datetime:
@@ -72,6 +96,30 @@ async def list_tickets(viewer: CurrentStaff, filters: TicketFilters) -> dict[str
     if filters.overdue:
         conditions.append(Ticket.status.is_in(list(OPEN_STATUSES)))
         conditions.append(Ticket.resolve_due_at < _now())
+    if filters.theme:
+        conditions.append(Ticket.theme == filters.theme)
+    if filters.source:
+        conditions.append(Ticket.source == filters.source)
+    if filters.location_id:
+        conditions.append(Ticket.location == filters.location_id)
+    if filters.search:
+        pattern = "%" + filters.search.replace("%", "").replace("_", " ") + "%"
+        matching = TicketFeedback.select(TicketFeedback.ticket).where(
+            _contains(TicketFeedback.feedback_item.text, pattern)
+        )
+        conditions.append(_contains(Ticket.title, pattern) | Ticket.id.is_in(matching))
+    if filters.theme:
+        conditions.append(Ticket.theme == filters.theme)
+    if filters.source:
+        conditions.append(Ticket.source == filters.source)
+    if filters.location_id:
+        conditions.append(Ticket.location == filters.location_id)
+    if filters.search:
+        pattern = "%" + filters.search.replace("%", "").replace("_", " ") + "%"
+        matching = TicketFeedback.select(TicketFeedback.ticket).where(
+            _contains(TicketFeedback.feedback_item.text, pattern)
+        )
+        conditions.append(_contains(Ticket.title, pattern) | Ticket.id.is_in(matching))
     select = _scope(
         Ticket.select(
             Ticket.id,
@@ -153,6 +201,7 @@ async def get_ticket(viewer: CurrentStaff, ticket_id: int) -> dict[str, Any]:
     )
     for event in events:
         event["detail"] = _loaded(event["detail"])
+    ticket["tags"] = _loaded(ticket["tags"]) or []
     ticket["feedback"] = items
     ticket["events"] = events
     due = _aware(ticket["resolve_due_at"])
@@ -251,3 +300,76 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
     if value is None:
         return None
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+async def assignable_staff(department_id: int) -> list[dict[str, Any]]:
+    return (
+        await StaffUser.select(StaffUser.id, StaffUser.display_name)
+        .where(
+            (StaffUser.department == department_id)
+            & StaffUser.role.is_in(["lead", "staff"])
+            & (StaffUser.is_active == True)  # noqa: E712
+        )
+        .order_by(StaffUser.display_name)
+    )
+
+
+async def assign(viewer: CurrentStaff, ticket_id: int, owner_id: int | None) -> None:
+    ticket = await _changeable(viewer, ticket_id)
+    if owner_id is not None and owner_id not in {
+        person["id"] for person in await assignable_staff(ticket["department"])
+    }:
+        raise TicketError("Tickets can only be assigned to the department's own staff.")
+    now = _now()
+    async with Ticket._meta.db.transaction():
+        await Ticket.update({Ticket.owner: owner_id, Ticket.updated_at: now}).where(
+            Ticket.id == ticket_id
+        )
+        await TicketEvent.insert(
+            TicketEvent(
+                ticket=ticket_id,
+                actor=viewer.id,
+                kind="assigned",
+                detail={"owner": owner_id},
+                created_at=now,
+            )
+        )
+
+
+async def set_tags(viewer: CurrentStaff, ticket_id: int, text: str) -> list[str]:
+    await _changeable(viewer, ticket_id)
+    tags = sorted({tag.strip().lower()[:30] for tag in text.split(",") if tag.strip()})[:10]
+    now = _now()
+    async with Ticket._meta.db.transaction():
+        await Ticket.update({Ticket.tags: tags, Ticket.updated_at: now}).where(
+            Ticket.id == ticket_id
+        )
+        await TicketEvent.insert(
+            TicketEvent(
+                ticket=ticket_id,
+                actor=viewer.id,
+                kind="tagged",
+                detail={"tags": tags},
+                created_at=now,
+            )
+        )
+    return tags
+
+
+async def bulk_change(
+    viewer: CurrentStaff, ticket_ids: list[int], action: str
+) -> tuple[int, list[str]]:
+    """Apply one action to several tickets; each is checked on its own, none half-done."""
+    done, problems = 0, []
+    for ticket_id in ticket_ids[:100]:
+        try:
+            if action == "assign_me":
+                await assign(viewer, ticket_id, viewer.id)
+            else:
+                await change_status(viewer, ticket_id, action)
+            done += 1
+        except NotVisible:
+            problems.append(f"#{ticket_id}: not visible to you")
+        except TicketError as exc:
+            problems.append(f"#{ticket_id}: {exc}")
+    return done, problems

@@ -30,6 +30,7 @@ async def render(
 ) -> Template:
     """Render `template`, or `partial` instead when htmx asked for a fragment."""
     context = dict(context or {})
+    context.setdefault("staff", request.scope.get("user"))
     if partial is not None and is_htmx(request):
         return Template(template_name=partial, context=context, status_code=status_code)
     session: ActiveSession | None = request.scope.get("auth")  # type: ignore[assignment]

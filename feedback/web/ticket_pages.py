@@ -7,21 +7,28 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
+from feedback.analysis import THEMES
 from feedback.auth.roles import Role
 from feedback.auth.sessions import add_flash
 from feedback.routing import PRIORITIES
+from feedback.routing.rules import SOURCES
 from feedback.services.feedback_list import NotVisible
 from feedback.services.tickets import (
     TicketError,
     TicketFilters,
     add_note,
+    assign,
+    assignable_staff,
+    bulk_change,
     change_status,
     get_ticket,
     list_tickets,
+    set_tags,
 )
 from feedback.tickets.states import ACTION_LABELS, LABELS, available_actions
 from feedback.web.guards import roles
 from feedback.web.rendering import is_htmx, render
+from surveys.tables import Location
 
 READERS = roles(Role.ADMIN, Role.EXECUTIVE, Role.LEAD, Role.STAFF)
 
@@ -34,15 +41,45 @@ async def ticket_queue(
     overdue: FromQuery[str | None] = None,
     sort: FromQuery[str | None] = None,
     page: FromQuery[str | None] = None,
+    theme: FromQuery[str | None] = None,
+    source: FromQuery[str | None] = None,
+    location: FromQuery[str | None] = None,
+    q: FromQuery[str | None] = None,
 ) -> Response:
-    filters = TicketFilters.parse(status, priority, overdue, sort, page)
+    filters = TicketFilters.parse(status, priority, overdue, sort, page, theme, source, location, q)
     result = await list_tickets(request.scope["user"], filters)
     return await render(
         request,
         "tickets/queue.html",
-        {"result": result, "filters": filters, "labels": LABELS, "priorities": PRIORITIES},
+        {
+            "result": result,
+            "filters": filters,
+            "labels": LABELS,
+            "priorities": PRIORITIES,
+            "themes": THEMES,
+            "sources": SOURCES,
+            "locations": await Location.select(Location.id, Location.name).order_by(Location.name),
+        },
         partial="tickets/_rows.html",
     )
+
+
+@post("/tickets/bulk", guards=[READERS], include_in_schema=False)
+async def ticket_bulk(request: Request) -> Response:
+    form = await request.form()
+    ids = [int(value) for value in form.getall("ticket", []) if str(value).isdigit()]
+    action = str(form.get("action", ""))
+    if not ids:
+        await add_flash(request.scope["auth"].id, "error", "Select at least one ticket.")
+    else:
+        done, problems = await bulk_change(request.scope["user"], ids, action)
+        await add_flash(
+            request.scope["auth"].id,
+            "success" if not problems else "warning",
+            f"{done} ticket{'s' if done != 1 else ''} updated."
+            + (" Not changed: " + "; ".join(problems) if problems else ""),
+        )
+    return Redirect("/tickets", status_code=303)
 
 
 async def _ticket_page(
@@ -57,6 +94,7 @@ async def _ticket_page(
         "ticket": ticket,
         "labels": LABELS,
         "action_labels": ACTION_LABELS,
+        "assignable": await assignable_staff(ticket["department"]),
         "actions": available_actions(ticket["status"])
         if staff.can_change_department(ticket["department"])
         else [],
@@ -118,3 +156,28 @@ async def ticket_note(request: Request, ticket_id: FromPath[int]) -> Response:
     except TicketError as exc:
         return await _refused(request, ticket_id, str(exc))
     return await _after(request, ticket_id, "Note added.")
+
+
+@post("/tickets/{ticket_id:int}/owner", guards=[READERS], include_in_schema=False)
+async def ticket_owner(request: Request, ticket_id: FromPath[int]) -> Response:
+    form = await request.form()
+    owner = str(form.get("owner_id", ""))
+    try:
+        await assign(request.scope["user"], ticket_id, int(owner) if owner.isdigit() else None)
+    except NotVisible:
+        raise NotFoundException("No ticket with this number is visible to you.") from None
+    except TicketError as exc:
+        return await _refused(request, ticket_id, str(exc))
+    return await _after(request, ticket_id, "Owner changed.")
+
+
+@post("/tickets/{ticket_id:int}/tags", guards=[READERS], include_in_schema=False)
+async def ticket_tags(request: Request, ticket_id: FromPath[int]) -> Response:
+    form = await request.form()
+    try:
+        await set_tags(request.scope["user"], ticket_id, str(form.get("tags", "")))
+    except NotVisible:
+        raise NotFoundException("No ticket with this number is visible to you.") from None
+    except TicketError as exc:
+        return await _refused(request, ticket_id, str(exc))
+    return await _after(request, ticket_id, "Tags saved.")

@@ -134,3 +134,57 @@ async def test_overdue_filter(client):
     await sign_in(client, await factories.staff("admin"), factories.PASSWORD)
     page = await client.get("/tickets?overdue=1", headers={"HX-Request": "true"})
     assert "1 ticket" in page.text and f"/tickets/{late}" in page.text and "Overdue" in page.text
+
+
+async def test_queue_filters_search_assignment_tags_and_bulk_actions(client):
+    department = await factories.department("Emergency Department")
+    billing_text = "I was charged twice and the billing office never answers."
+    billing = await _ticket_in(department, billing_text)
+    parking = await _ticket_in(department, "The car park was full and filthy.")
+    lead = await factories.staff("lead", department)
+    colleague = await factories.staff("staff", department)
+    outsider = await factories.staff("staff", await factories.department("Oncology"))
+    await sign_in(client, lead, factories.PASSWORD)
+    token = await csrf_token(client, "/tickets")
+    found = await client.get("/tickets?q=charged+twice", headers={"HX-Request": "true"})
+    assert f"/tickets/{billing}" in found.text and f"/tickets/{parking}" not in found.text
+    themed = await client.get("/tickets?theme=billing", headers={"HX-Request": "true"})
+    assert f"/tickets/{billing}" in themed.text and f"/tickets/{parking}" not in themed.text
+
+    from feedback.tables import StaffUser
+
+    ids = {row["email"]: row["id"] for row in await StaffUser.select(StaffUser.id, StaffUser.email)}
+    refused = await client.post(
+        f"/tickets/{billing}/owner", data={"_csrf_token": token, "owner_id": ids[outsider]}
+    )
+    assert refused.status_code == 303
+    assert (await Ticket.select(Ticket.owner).where(Ticket.id == billing).first())["owner"] is None
+    await client.post(
+        f"/tickets/{billing}/owner", data={"_csrf_token": token, "owner_id": ids[colleague]}
+    )
+    await client.post(
+        f"/tickets/{billing}/tags", data={"_csrf_token": token, "tags": "Refund, billing ,refund"}
+    )
+    row = await Ticket.select(Ticket.owner, Ticket.tags).where(Ticket.id == billing).first()
+    assert row["owner"] == ids[colleague]
+    page = await client.get(f"/tickets/{billing}")
+    assert 'value="billing, refund"' in page.text
+
+    bulk = await client.post(
+        "/tickets/bulk",
+        data={
+            "_csrf_token": token,
+            "action": "acknowledge",
+            "ticket": [str(billing), str(parking)],
+        },
+    )
+    assert bulk.status_code == 303
+    statuses = {r["status"] for r in await Ticket.select(Ticket.status)}
+    assert statuses == {"acknowledged"}
+    again = await client.post(
+        "/tickets/bulk",
+        data={"_csrf_token": token, "action": "acknowledge", "ticket": [str(billing)]},
+    )
+    assert again.status_code == 303
+    queue = await client.get("/tickets")
+    assert "0 tickets updated. Not changed: #" in queue.text
