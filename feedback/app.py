@@ -48,6 +48,7 @@ from feedback.web.ticket_pages import (
     ticket_owner,
     ticket_page,
     ticket_queue,
+    ticket_recovery,
     ticket_status,
     ticket_tags,
 )
@@ -141,6 +142,7 @@ def create_app(settings: Settings) -> Litestar:
             ticket_owner,
             ticket_tags,
             ticket_bulk,
+            ticket_recovery,
             StaffAdminController,
             RoutingAdminController,
             VisitImportController,

@@ -25,6 +25,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "about it. We will not use your email for anything else, and you can stop these "
         "emails at any time.",
         "consent_checkbox": "Yes, email me if my feedback leads to a change.",
+        "follow_up_checkbox": "Someone from the team may contact me about my feedback.",
         "consent_submit": "Save my choice",
         "consent_saved": "Thank you. We will let you know if your feedback leads to a change.",
         "review_title": "Share your experience",
@@ -67,6 +68,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "breve para contárselo. No usaremos su correo para nada más y puede dejar de recibir "
         "estos correos en cualquier momento.",
         "consent_checkbox": "Sí, envíenme un correo si mis comentarios llevan a un cambio.",
+        "follow_up_checkbox": "Alguien del equipo puede contactarme sobre mis comentarios.",
         "consent_submit": "Guardar mi elección",
         "consent_saved": "Gracias. Le avisaremos si sus comentarios llevan a un cambio.",
         "review_title": "Comparta su experiencia",

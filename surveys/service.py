@@ -320,33 +320,36 @@ async def store_response(
     return response_id
 
 
-async def record_follow_up_consent(token: str) -> bool:
-    """The respondent agrees to hear what changed because of their feedback. Idempotent."""
+# What a respondent may agree to on the thank-you page, and the wording version they saw.
+CONSENT_PURPOSES = {
+    "improvement_updates": CONSENT_WORDING_VERSION,  # "tell me what changed"
+    "follow_up": "follow-up-contact-v1",  # "someone may contact me about my feedback"
+}
+
+
+async def record_consents(token: str, purposes: set[str]) -> bool:
+    """Store each consent the respondent gave on the thank-you page, once. Idempotent."""
     invitation = await open_invitation(token)
     if not invitation.used:
         return False
     async with Consent._meta.db.transaction():
-        already = await Consent.exists().where(
-            (Consent.patient == invitation.patient_id)
-            & (Consent.purpose == "improvement_updates")
-            & Consent.withdrawn_at.is_null()
-        )
-        if not already:
-            await Consent.insert(
-                Consent(
-                    patient=invitation.patient_id,
-                    channel="email",
-                    purpose="improvement_updates",
-                    wording_version=CONSENT_WORDING_VERSION,
+        for purpose in sorted(purposes & set(CONSENT_PURPOSES)):
+            if not await has_consent(invitation.patient_id, purpose):
+                await Consent.insert(
+                    Consent(
+                        patient=invitation.patient_id,
+                        channel="email",
+                        purpose=purpose,
+                        wording_version=CONSENT_PURPOSES[purpose],
+                    )
                 )
-            )
     return True
 
 
-async def has_follow_up_consent(patient_id: int) -> bool:
+async def has_consent(patient_id: int, purpose: str) -> bool:
     return await Consent.exists().where(
         (Consent.patient == patient_id)
-        & (Consent.purpose == "improvement_updates")
+        & (Consent.purpose == purpose)
         & Consent.withdrawn_at.is_null()
     )
 

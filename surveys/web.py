@@ -24,9 +24,9 @@ from surveys.service import (
     InvitationProblem,
     OpenInvitation,
     ResponseSink,
-    has_follow_up_consent,
+    has_consent,
     open_invitation,
-    record_follow_up_consent,
+    record_consents,
     submit_invitation,
 )
 from surveys.tables import Location
@@ -141,7 +141,7 @@ def survey_router(
             {
                 "t": TEXTS[language],
                 "lang": language,
-                "consented": await has_follow_up_consent(invitation.patient_id),
+                "consented": await has_consent(invitation.patient_id, "improvement_updates"),
                 "saved": saved,
                 "consent_action": f"/s/{token}/consent",
                 "review_url": location["review_url"] if location else "",
@@ -153,8 +153,14 @@ def survey_router(
         form = await request.form()
         language = pick_language(str(form.get("lang", "")))
         try:
-            if form.get("agree") == "yes":
-                await record_follow_up_consent(token)
+            await record_consents(
+                token,
+                {
+                    purpose
+                    for purpose in ("improvement_updates", "follow_up")
+                    if form.get(purpose) == "yes"
+                },
+            )
         except InvitationProblem as problem:
             return _link_problem(problem.kind, language)
         return Redirect(

@@ -13,9 +13,12 @@ from feedback.analysis import THEMES
 from feedback.auth.roles import CurrentStaff
 from feedback.routing import PRIORITIES
 from feedback.routing.rules import SOURCES
+from feedback.services import audit
 from feedback.services.feedback_list import NotVisible
 from feedback.tables import FeedbackItem, StaffUser, Ticket, TicketEvent, TicketFeedback
 from feedback.tickets.states import OPEN_STATUSES, STATUSES, TransitionError, next_status
+from surveys.service import has_consent
+from surveys.tables import Patient
 
 PAGE_SIZE = 25
 MAX_NOTE = 5000
@@ -373,3 +376,84 @@ async def bulk_change(
         except TicketError as exc:
             problems.append(f"#{ticket_id}: {exc}")
     return done, problems
+
+
+RECOVERY_METHODS = {"call": "Phone call", "email": "Email", "no_answer": "Tried, no answer"}
+DETRACTOR_MAX = 6  # on a 0-10 scale
+
+
+async def recovery_contacts(viewer: CurrentStaff, ticket_id: int) -> list[dict[str, Any]]:
+    """Patients behind this ticket who asked to be contacted: only for the owning department's
+    lead (and admins), only with follow-up consent, and every look is audited."""
+    ticket = await _scope(
+        Ticket.select(Ticket.id, Ticket.department).where(Ticket.id == ticket_id), viewer
+    ).first()
+    if (
+        ticket is None
+        or viewer.role.value not in ("admin", "lead")
+        or not (viewer.can_change_department(ticket["department"]))
+    ):
+        return []
+    items = await FeedbackItem.select(
+        FeedbackItem.id,
+        FeedbackItem.patient,
+        FeedbackItem.rating,
+        FeedbackItem.rating_scale,
+        FeedbackItem.sentiment,
+    ).where(
+        FeedbackItem.id.is_in(
+            TicketFeedback.select(TicketFeedback.feedback_item).where(
+                TicketFeedback.ticket == ticket_id
+            )
+        )
+        & FeedbackItem.patient.is_not_null()
+    )
+    contacts = []
+    for item in items:
+        scale = item["rating_scale"] or 10
+        detractor = item["rating"] is not None and item["rating"] * 10 / scale <= DETRACTOR_MAX
+        if not (detractor or item["sentiment"] in ("negative", "mixed")):
+            continue
+        if not await has_consent(item["patient"], "follow_up"):
+            continue
+        patient = (
+            await Patient.select(
+                Patient.id,
+                Patient.given_name,
+                Patient.family_name,
+                Patient.email,
+                Patient.phone,
+                Patient.preferred_language,
+            )
+            .where(Patient.id == item["patient"])
+            .first()
+        )
+        await audit.record(
+            "patient.contact_viewed",
+            actor=viewer,
+            object_type="patient",
+            object_id=patient["id"],
+            detail={"ticket": ticket_id},
+        )
+        contacts.append({**patient, "feedback_id": item["id"]})
+    return contacts
+
+
+async def record_recovery(viewer: CurrentStaff, ticket_id: int, method: str, outcome: str) -> None:
+    await _changeable(viewer, ticket_id)
+    if method not in RECOVERY_METHODS:
+        raise TicketError("Say how the patient was contacted.")
+    if not outcome.strip():
+        raise TicketError("Write what came of the conversation.")
+    now = _now()
+    async with Ticket._meta.db.transaction():
+        await TicketEvent.insert(
+            TicketEvent(
+                ticket=ticket_id,
+                actor=viewer.id,
+                kind="recovery",
+                detail={"method": method, "outcome": outcome.strip()[:MAX_NOTE]},
+                created_at=now,
+            )
+        )
+        await Ticket.update({Ticket.updated_at: now}).where(Ticket.id == ticket_id)

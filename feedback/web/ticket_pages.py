@@ -14,6 +14,7 @@ from feedback.routing import PRIORITIES
 from feedback.routing.rules import SOURCES
 from feedback.services.feedback_list import NotVisible
 from feedback.services.tickets import (
+    RECOVERY_METHODS,
     TicketError,
     TicketFilters,
     add_note,
@@ -23,6 +24,8 @@ from feedback.services.tickets import (
     change_status,
     get_ticket,
     list_tickets,
+    record_recovery,
+    recovery_contacts,
     set_tags,
 )
 from feedback.tickets.states import ACTION_LABELS, LABELS, available_actions
@@ -95,6 +98,8 @@ async def _ticket_page(
         "labels": LABELS,
         "action_labels": ACTION_LABELS,
         "assignable": await assignable_staff(ticket["department"]),
+        "recovery": await recovery_contacts(staff, ticket_id),
+        "recovery_methods": RECOVERY_METHODS,
         "actions": available_actions(ticket["status"])
         if staff.can_change_department(ticket["department"])
         else [],
@@ -181,3 +186,20 @@ async def ticket_tags(request: Request, ticket_id: FromPath[int]) -> Response:
     except TicketError as exc:
         return await _refused(request, ticket_id, str(exc))
     return await _after(request, ticket_id, "Tags saved.")
+
+
+@post("/tickets/{ticket_id:int}/recovery", guards=[READERS], include_in_schema=False)
+async def ticket_recovery(request: Request, ticket_id: FromPath[int]) -> Response:
+    form = await request.form()
+    try:
+        await record_recovery(
+            request.scope["user"],
+            ticket_id,
+            str(form.get("method", "")),
+            str(form.get("outcome", "")),
+        )
+    except NotVisible:
+        raise NotFoundException("No ticket with this number is visible to you.") from None
+    except TicketError as exc:
+        return await _refused(request, ticket_id, str(exc))
+    return await _after(request, ticket_id, "Follow-up recorded.")

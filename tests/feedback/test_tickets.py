@@ -188,3 +188,57 @@ async def test_queue_filters_search_assignment_tags_and_bulk_actions(client):
     assert again.status_code == 303
     queue = await client.get("/tickets")
     assert "0 tickets updated. Not changed: #" in queue.text
+
+
+async def test_service_recovery_shows_contacts_only_to_the_owning_lead_with_consent(client):
+    from feedback.services.survey_intake import take_survey_response
+    from feedback.tables import AuditEvent
+    from surveys.service import (
+        create_invitation,
+        install_library,
+        record_consents,
+        submit_invitation,
+        survey_version_for,
+    )
+    from surveys.tables import Patient, Visit
+
+    await install_library()
+    department = await factories.department("Cardiology")
+    place = await factories.location()
+    tokens = []
+    for _ in range(2):
+        visit = await factories.visit(department, place)
+        await Visit.update({Visit.visit_type: "telehealth"}).where(Visit.id == visit)
+        token = await create_invitation(visit, await survey_version_for("telehealth", place))
+        await submit_invitation(
+            token,
+            {"recommend": ["2"], "improve": ["Nobody called me back about my results."]},
+            "en",
+            take_survey_response,
+        )
+        tokens.append(token)
+    await record_consents(tokens[0], {"follow_up"})  # only the first patient agreed
+    consenting = await Patient.select().order_by(Patient.id).first()
+    tickets = await Ticket.select(Ticket.id).order_by(Ticket.id)
+    lead = await factories.staff("lead", department)
+    await sign_in(client, lead, factories.PASSWORD)
+    with_consent = await client.get(f"/tickets/{tickets[0]['id']}")
+    assert "the patient asked to be contacted" in with_consent.text
+    assert consenting["family_name"] in with_consent.text
+    assert await AuditEvent.exists().where(AuditEvent.action == "patient.contact_viewed")
+    without = await client.get(f"/tickets/{tickets[1]['id']}")
+    assert "asked to be contacted" not in without.text
+    token = await csrf_token(client, "/tickets")
+    done = await client.post(
+        f"/tickets/{tickets[0]['id']}/recovery",
+        data={"_csrf_token": token, "method": "call", "outcome": "Apologised; results sent today."},
+    )
+    assert done.status_code == 303
+    assert await TicketEvent.exists().where(TicketEvent.kind == "recovery")
+
+    for role in ("executive", "staff"):
+        other = await factories.staff(role, department if role == "staff" else None)
+        await sign_in(client, other, factories.PASSWORD)
+        page = await client.get(f"/tickets/{tickets[0]['id']}")
+        assert page.status_code == 200
+        assert consenting["family_name"] not in page.text, role

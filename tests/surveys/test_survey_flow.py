@@ -123,7 +123,8 @@ async def test_consent_is_recorded_with_its_wording_version_once(client):
     csrf = await _form_token(client, f"/s/{token}/thanks")
     for _ in range(2):
         response = await client.post(
-            f"/s/{token}/consent", data={"_csrf_token": csrf, "agree": "yes", "lang": "en"}
+            f"/s/{token}/consent",
+            data={"_csrf_token": csrf, "improvement_updates": "yes", "lang": "en"},
         )
         assert response.status_code == 303
     consents = await Consent.select()
