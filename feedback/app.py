@@ -44,11 +44,13 @@ from feedback.web.results_pages import results_page
 from feedback.web.session_middleware import StaffSessionMiddleware
 from feedback.web.ticket_pages import (
     ticket_bulk,
+    ticket_merge,
     ticket_note,
     ticket_owner,
     ticket_page,
     ticket_queue,
     ticket_recovery,
+    ticket_split,
     ticket_status,
     ticket_tags,
 )
@@ -143,6 +145,8 @@ def create_app(settings: Settings) -> Litestar:
             ticket_tags,
             ticket_bulk,
             ticket_recovery,
+            ticket_merge,
+            ticket_split,
             StaffAdminController,
             RoutingAdminController,
             VisitImportController,

@@ -457,3 +457,141 @@ async def record_recovery(viewer: CurrentStaff, ticket_id: int, method: str, out
             )
         )
         await Ticket.update({Ticket.updated_at: now}).where(Ticket.id == ticket_id)
+
+
+RELATED_WINDOW = dt.timedelta(days=14)
+
+
+async def related_open_tickets(viewer: CurrentStaff, ticket_id: int) -> list[dict[str, Any]]:
+    """Open tickets that look like the same problem: same department and theme, recent."""
+    ticket = await _scope(
+        Ticket.select(Ticket.id, Ticket.department, Ticket.theme, Ticket.created_at).where(
+            Ticket.id == ticket_id
+        ),
+        viewer,
+    ).first()
+    if ticket is None or not ticket["theme"]:
+        return []
+    created = _aware(ticket["created_at"])
+    return (
+        await Ticket.select(Ticket.id, Ticket.title, Ticket.created_at)
+        .where(
+            (Ticket.department == ticket["department"])
+            & (Ticket.theme == ticket["theme"])
+            & (Ticket.id != ticket_id)
+            & Ticket.status.is_in(list(OPEN_STATUSES))
+            & (Ticket.created_at > created - RELATED_WINDOW)
+            & (Ticket.created_at < created + RELATED_WINDOW)
+        )
+        .order_by(Ticket.created_at, ascending=False)
+        .limit(5)
+    )
+
+
+async def merge_into(viewer: CurrentStaff, ticket_id: int, other_id: int) -> None:
+    """Move the other ticket's feedback onto this one and close it as merged."""
+    if other_id == ticket_id:
+        raise TicketError("A ticket cannot be merged into itself.")
+    ticket = await _changeable(viewer, ticket_id)
+    other = await _changeable(viewer, other_id)
+    if other["department"] != ticket["department"]:
+        raise TicketError("Only tickets of the same department can be merged.")
+    if other["status"] not in OPEN_STATUSES:
+        raise TicketError(f"Ticket #{other_id} is no longer open.")
+    now = _now()
+    async with Ticket._meta.db.transaction():
+        moved = await TicketFeedback.select(TicketFeedback.id, TicketFeedback.feedback_item).where(
+            TicketFeedback.ticket == other_id
+        )
+        already = {
+            row["feedback_item"]
+            for row in await TicketFeedback.select(TicketFeedback.feedback_item).where(
+                TicketFeedback.ticket == ticket_id
+            )
+        }
+        for link in moved:
+            if link["feedback_item"] in already:
+                await TicketFeedback.delete().where(TicketFeedback.id == link["id"])
+            else:
+                await TicketFeedback.update({TicketFeedback.ticket: ticket_id}).where(
+                    TicketFeedback.id == link["id"]
+                )
+        await Ticket.update(
+            {
+                Ticket.status: "closed",
+                Ticket.closed_at: now,
+                Ticket.updated_at: now,
+                Ticket.resolution: "merged",
+                Ticket.resolution_note: f"Merged into #{ticket_id}",
+            }
+        ).where(Ticket.id == other_id)
+        await TicketEvent.insert(
+            TicketEvent(
+                ticket=ticket_id,
+                actor=viewer.id,
+                kind="merged",
+                detail={"from": other_id, "items": len(moved)},
+                created_at=now,
+            ),
+            TicketEvent(
+                ticket=other_id,
+                actor=viewer.id,
+                kind="merged",
+                detail={"into": ticket_id},
+                created_at=now,
+            ),
+        )
+
+
+async def split_item(viewer: CurrentStaff, ticket_id: int, feedback_id: int) -> int:
+    """Move one piece of feedback out to a new ticket of the same department."""
+    ticket = await _changeable(viewer, ticket_id)
+    links = await TicketFeedback.select(TicketFeedback.id, TicketFeedback.feedback_item).where(
+        TicketFeedback.ticket == ticket_id
+    )
+    link = next((row for row in links if row["feedback_item"] == feedback_id), None)
+    if link is None:
+        raise TicketError("That feedback is not on this ticket.")
+    if len(links) < 2:
+        raise TicketError("A ticket keeps at least one piece of feedback.")
+    source = await Ticket.select().where(Ticket.id == ticket_id).first()
+    now = _now()
+    async with Ticket._meta.db.transaction():
+        rows = await Ticket.insert(
+            Ticket(
+                title=source["title"],
+                department=ticket["department"],
+                priority=source["priority"],
+                status="new",
+                acknowledge_due_at=source["acknowledge_due_at"],
+                resolve_due_at=source["resolve_due_at"],
+                routing_rule=source["routing_rule"],
+                routing_reason=f"Split from #{ticket_id}",
+                theme=source["theme"],
+                source=source["source"],
+                location=source["location"],
+                created_at=now,
+                updated_at=now,
+            )
+        ).returning(Ticket.id)
+        new_id = rows[0]["id"]
+        await TicketFeedback.update({TicketFeedback.ticket: new_id}).where(
+            TicketFeedback.id == link["id"]
+        )
+        await TicketEvent.insert(
+            TicketEvent(
+                ticket=ticket_id,
+                actor=viewer.id,
+                kind="split",
+                detail={"to": new_id, "feedback": feedback_id},
+                created_at=now,
+            ),
+            TicketEvent(
+                ticket=new_id,
+                actor=viewer.id,
+                kind="split",
+                detail={"from": ticket_id, "feedback": feedback_id},
+                created_at=now,
+            ),
+        )
+    return new_id

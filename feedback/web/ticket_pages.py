@@ -24,9 +24,12 @@ from feedback.services.tickets import (
     change_status,
     get_ticket,
     list_tickets,
+    merge_into,
     record_recovery,
     recovery_contacts,
+    related_open_tickets,
     set_tags,
+    split_item,
 )
 from feedback.tickets.states import ACTION_LABELS, LABELS, available_actions
 from feedback.web.guards import roles
@@ -99,6 +102,9 @@ async def _ticket_page(
         "action_labels": ACTION_LABELS,
         "assignable": await assignable_staff(ticket["department"]),
         "recovery": await recovery_contacts(staff, ticket_id),
+        "related": await related_open_tickets(staff, ticket_id)
+        if staff.can_change_department(ticket["department"])
+        else [],
         "recovery_methods": RECOVERY_METHODS,
         "actions": available_actions(ticket["status"])
         if staff.can_change_department(ticket["department"])
@@ -203,3 +209,34 @@ async def ticket_recovery(request: Request, ticket_id: FromPath[int]) -> Respons
     except TicketError as exc:
         return await _refused(request, ticket_id, str(exc))
     return await _after(request, ticket_id, "Follow-up recorded.")
+
+
+@post("/tickets/{ticket_id:int}/merge", guards=[READERS], include_in_schema=False)
+async def ticket_merge(request: Request, ticket_id: FromPath[int]) -> Response:
+    form = await request.form()
+    other = str(form.get("other", ""))
+    try:
+        await merge_into(request.scope["user"], ticket_id, int(other) if other.isdigit() else -1)
+    except NotVisible:
+        raise NotFoundException("No ticket with this number is visible to you.") from None
+    except TicketError as exc:
+        return await _refused(request, ticket_id, str(exc))
+    return await _after(request, ticket_id, f"Ticket #{other} merged into this one.")
+
+
+@post("/tickets/{ticket_id:int}/split", guards=[READERS], include_in_schema=False)
+async def ticket_split(request: Request, ticket_id: FromPath[int]) -> Response:
+    form = await request.form()
+    item = str(form.get("feedback", ""))
+    try:
+        new_id = await split_item(
+            request.scope["user"], ticket_id, int(item) if item.isdigit() else -1
+        )
+    except NotVisible:
+        raise NotFoundException("No ticket with this number is visible to you.") from None
+    except TicketError as exc:
+        return await _refused(request, ticket_id, str(exc))
+    await add_flash(
+        request.scope["auth"].id, "success", f"Feedback moved to a new ticket #{new_id}."
+    )
+    return Redirect(f"/tickets/{ticket_id}", status_code=303)

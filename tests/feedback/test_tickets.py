@@ -8,7 +8,7 @@ import pytest
 
 from feedback.services.feedback_items import NewFeedback, record_feedback
 from feedback.services.routing import open_tickets
-from feedback.tables import FeedbackItem, Ticket, TicketEvent
+from feedback.tables import FeedbackItem, Ticket, TicketEvent, TicketFeedback
 from feedback.tickets.states import TransitionError, available_actions, next_status
 from tests import factories
 from tests.conftest import csrf_token, sign_in
@@ -242,3 +242,41 @@ async def test_service_recovery_shows_contacts_only_to_the_owning_lead_with_cons
         page = await client.get(f"/tickets/{tickets[0]['id']}")
         assert page.status_code == 200
         assert consenting["family_name"] not in page.text, role
+
+
+async def test_related_tickets_are_suggested_merged_and_split_by_hand(client):
+    department = await factories.department("Emergency Department")
+    first = await _ticket_in(department, "Waited five hours in the ER waiting room.")
+    second = await _ticket_in(department, "Another four hour wait in the ER, no updates.")
+    await sign_in(client, await factories.staff("lead", department), factories.PASSWORD)
+    page = await client.get(f"/tickets/{first}")
+    assert "Looks like the same problem" in page.text and f"/tickets/{second}" in page.text
+    token = await csrf_token(client, f"/tickets/{first}")
+    merged = await client.post(
+        f"/tickets/{first}/merge", data={"_csrf_token": token, "other": str(second)}
+    )
+    assert merged.status_code == 303
+    assert await TicketFeedback.count().where(TicketFeedback.ticket == first) == 2
+    closed = await Ticket.select().where(Ticket.id == second).first()
+    assert closed["status"] == "closed" and closed["resolution"] == "merged"
+    again = await client.post(
+        f"/tickets/{first}/merge", data={"_csrf_token": token, "other": str(second)}
+    )
+    assert again.status_code == 303
+    assert "is no longer open" in (await client.get(f"/tickets/{first}")).text
+    items = await TicketFeedback.select(TicketFeedback.feedback_item).where(
+        TicketFeedback.ticket == first
+    )
+    split = await client.post(
+        f"/tickets/{first}/split",
+        data={"_csrf_token": token, "feedback": str(items[-1]["feedback_item"])},
+    )
+    assert split.status_code == 303
+    assert await TicketFeedback.count().where(TicketFeedback.ticket == first) == 1
+    assert await Ticket.count() == 3
+    last = await client.post(
+        f"/tickets/{first}/split",
+        data={"_csrf_token": token, "feedback": str(items[0]["feedback_item"])},
+    )
+    assert last.status_code == 303
+    assert "keeps at least one piece of feedback" in (await client.get(f"/tickets/{first}")).text
