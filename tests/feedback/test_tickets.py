@@ -99,15 +99,35 @@ async def test_a_lead_is_refused_every_route_of_another_departments_ticket(clien
     token = await csrf_token(client, "/tickets")
     assert f"/tickets/{ticket}" not in (await client.get("/tickets?status=all")).text
     assert (await client.get(f"/tickets/{ticket}")).status_code == 404
+    mine_ticket = await _ticket_in(mine, "The waiting room was filthy.")
     for path, data in (
         (f"/tickets/{ticket}/status", {"action": "acknowledge"}),
         (f"/tickets/{ticket}/notes", {"text": "hello"}),
+        (f"/tickets/{ticket}/owner", {"owner_id": ""}),
+        (f"/tickets/{ticket}/tags", {"tags": "x"}),
+        (f"/tickets/{ticket}/recovery", {"method": "call", "outcome": "x"}),
+        (f"/tickets/{ticket}/split", {"feedback": "1"}),
+        (f"/tickets/{ticket}/merge", {"other": str(mine_ticket)}),
     ):
         response = await client.post(path, data={"_csrf_token": token, **data})
-        assert response.status_code == 404
+        assert response.status_code == 404, path
+    # Pulling another department's ticket into one's own, singly or in bulk, is refused too.
+    await client.post(
+        f"/tickets/{mine_ticket}/merge", data={"_csrf_token": token, "other": str(ticket)}
+    )
+    await client.post(
+        "/tickets/bulk",
+        data={"_csrf_token": token, "action": "acknowledge", "ticket": [str(ticket)]},
+    )
     row = await Ticket.select().where(Ticket.id == ticket).first()
     assert row["status"] == "new"
-    assert await TicketEvent.count().where(TicketEvent.kind != "created") == 0
+    assert (
+        await TicketEvent.count().where(
+            (TicketEvent.kind != "created") & (TicketEvent.ticket == ticket)
+        )
+        == 0
+    )
+    assert await TicketFeedback.count().where(TicketFeedback.ticket == ticket) == 1
 
 
 async def test_executives_read_but_do_not_change_tickets(client):
