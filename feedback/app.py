@@ -20,6 +20,7 @@ from feedback.auth.sessions import SessionPolicy
 from feedback.db import bind_engine, close_engine, make_engine, start_engine
 from feedback.logs import configure_logging
 from feedback.services import audit
+from feedback.services.improvements import tracking_token
 from feedback.services.survey_intake import take_survey_response
 from feedback.settings import PROJECT_ROOT, Settings
 from feedback.web.admin_routing import RoutingAdminController
@@ -38,6 +39,14 @@ from feedback.web.feedback_pages import (
 from feedback.web.guards import roles
 from feedback.web.health import healthz
 from feedback.web.home import home
+from feedback.web.improvement_pages import (
+    improvement_create,
+    improvement_new,
+    improvement_page,
+    improvement_publish,
+    improvements,
+)
+from feedback.web.loop_pages import tracking, you_said_we_did, you_said_we_did_here
 from feedback.web.rendering import render
 from feedback.web.request_log import RequestLogMiddleware
 from feedback.web.results_pages import results_page
@@ -137,6 +146,14 @@ def create_app(settings: Settings) -> Litestar:
             feedback_detail,
             kudos_page,
             results_page,
+            improvements,
+            improvement_new,
+            improvement_create,
+            improvement_page,
+            improvement_publish,
+            tracking,
+            you_said_we_did,
+            you_said_we_did_here,
             ticket_queue,
             ticket_page,
             ticket_status,
@@ -156,6 +173,9 @@ def create_app(settings: Settings) -> Litestar:
                 suppression_key=settings.blind_index_key,
                 secure_cookies=settings.secure_cookies,
                 kiosk_limit_per_hour=settings.kiosk_limit_per_hour,
+                tracking_path=lambda response_id: (
+                    f"/t/{tracking_token(response_id, settings.blind_index_key)}"
+                ),
             ),
             survey_admin_router(
                 guards=[roles(Role.ADMIN)],

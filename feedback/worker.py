@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from feedback.auth.sessions import SessionPolicy, purge_expired_sessions
 from feedback.logs import exception_summary, log_event
 from feedback.services.escalation import escalate_overdue, send_digests
+from feedback.services.improvements import still_consents
 from feedback.settings import Settings
 from integrations.email import Dispatcher, SmtpSender
 from integrations.ratelimit import purge_before
@@ -28,6 +29,7 @@ def build_dispatcher(settings: Settings) -> Dispatcher:
         SmtpSender.from_url(settings.smtp_url, settings.mail_from),
         settings.mail_from,
         suppression_key=settings.blind_index_key,
+        should_send=still_consents,
     )
 
 

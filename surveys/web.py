@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, FromQuery
@@ -30,6 +30,7 @@ from surveys.service import (
     submit_invitation,
 )
 from surveys.tables import Location
+from surveys.tables import Response as SurveyResponse
 
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
@@ -91,6 +92,7 @@ def survey_router(
     suppression_key: bytes,
     secure_cookies: bool = True,
     kiosk_limit_per_hour: int = 30,
+    tracking_path: Callable[[int], str] | None = None,
 ) -> Router:
     @get("/s/{token:str}", name="survey")
     async def survey_page(token: FromPath[str], lang: FromQuery[str | None] = None) -> Response:
@@ -136,6 +138,11 @@ def survey_router(
             .where(Location.id == invitation.location_id)
             .first()
         )
+        response = (
+            await SurveyResponse.select(SurveyResponse.id)
+            .where(SurveyResponse.invitation == invitation.id)
+            .first()
+        )
         return _page(
             "surveys/thanks.html",
             {
@@ -145,6 +152,7 @@ def survey_router(
                 "saved": saved,
                 "consent_action": f"/s/{token}/consent",
                 "review_url": location["review_url"] if location else "",
+                "tracking": tracking_path(response["id"]) if tracking_path and response else "",
             },
         )
 

@@ -22,6 +22,9 @@ NAV_LINKS: tuple[NavLink, ...] = (
     NavLink("Feedback", "/feedback", ALL_ROLES),
     NavLink("Kudos", "/kudos", ALL_ROLES),
     NavLink(
+        "You said, we did", "/improvements", frozenset({Role.ADMIN, Role.EXECUTIVE, Role.LEAD})
+    ),
+    NavLink(
         "Survey results", "/surveys/results", frozenset({Role.ADMIN, Role.EXECUTIVE, Role.LEAD})
     ),
     NavLink("Surveys", "/admin/surveys", frozenset({Role.ADMIN})),
