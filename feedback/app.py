@@ -23,6 +23,7 @@ from feedback.services import audit
 from feedback.services.improvements import tracking_token
 from feedback.services.survey_intake import take_survey_response
 from feedback.settings import PROJECT_ROOT, Settings
+from feedback.web.admin_outbox import OutboxAdminController
 from feedback.web.admin_routing import RoutingAdminController
 from feedback.web.admin_users import StaffAdminController
 from feedback.web.admin_visits import VisitImportController
@@ -166,6 +167,7 @@ def create_app(settings: Settings) -> Litestar:
             ticket_split,
             StaffAdminController,
             RoutingAdminController,
+            OutboxAdminController,
             VisitImportController,
             ApiController,
             survey_router(

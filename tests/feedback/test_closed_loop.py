@@ -148,3 +148,30 @@ async def test_tracking_pages_for_each_state_and_forged_links(client):
     assert page.headers["cache-control"] == "no-store"
     await Ticket.update({Ticket.status: "closed", Ticket.resolution: "no_change"}, force=True)
     assert "nothing will change for now" in (await client.get(tracking)).text
+
+
+async def test_dead_letters_are_shown_to_admins_with_a_retry_button(client):
+    from integrations.email import OutgoingEmail, enqueue
+
+    await enqueue(
+        OutgoingEmail(
+            kind="improvement",
+            business_key="improvement:1:patient:1",
+            recipient="someone@example.org",
+            subject="s",
+            text="t",
+        )
+    )
+    await OutboxMessage.update(
+        {OutboxMessage.status: "dead", OutboxMessage.last_error: "smtp 550 5.1.1"}, force=True
+    )
+    await sign_in(client, await factories.staff("admin"), factories.PASSWORD)
+    page = await client.get("/admin/outbox")
+    assert "smtp 550 5.1.1" in page.text and "someone@example.org" not in page.text
+    token = await csrf_token(client, "/admin/outbox")
+    message = await OutboxMessage.select(OutboxMessage.id).first()
+    await client.post(f"/admin/outbox/{message['id']}/retry", data={"_csrf_token": token})
+    assert (await OutboxMessage.select(OutboxMessage.status).first())["status"] == "pending"
+    lead = await factories.staff("lead", await factories.department())
+    await sign_in(client, lead, factories.PASSWORD)
+    assert (await client.get("/admin/outbox")).status_code == 403
