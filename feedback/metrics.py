@@ -106,3 +106,13 @@ def rate(part: int, whole: int, min_sample: int = MIN_SAMPLE) -> Figure:
     if whole == 0:
         return Figure(None, 0)
     return _figure(100 * part / whole, whole, min_sample)
+
+
+def median(values: Iterable[float]) -> float | None:
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2

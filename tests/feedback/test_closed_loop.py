@@ -92,6 +92,20 @@ async def test_survey_to_ticket_to_improvement_to_one_email_per_consenting_patie
     assert "Emergency" not in body and "Emergency" not in str(message["Subject"])
     assert (await dispatcher.run_once()).sent == 0
 
+    from datetime import UTC, datetime, timedelta
+
+    from feedback.auth.roles import CurrentStaff, Role
+    from feedback.services.loop_metrics import loop_figures
+
+    viewer = CurrentStaff(0, "x@y.org", "X", Role.ADMIN, None, None)
+    now = datetime.now(UTC)
+    figures = await loop_figures(viewer, now - timedelta(days=1), now + timedelta(days=1))
+    assert figures.negative_ticketed.value == 100.0
+    assert figures.patients_told.value == 50.0 and figures.patients_told.n == 4
+    assert figures.changes == 1 and figures.median_days_to_change is not None
+    overview = await client.get("/")
+    assert "Contributing patients told" in overview.text
+
     # The respondent's tracking page shows the change; the public page counts the feedback.
     thanks = await client.get(f"/s/{told}/thanks")
     tracking = re.search(r'href="(/t/[^"?]+)', thanks.text).group(1)
