@@ -115,7 +115,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
 
     async def prepare() -> tuple[list[tuple[str, str, str]], str]:
         await run_migrations()
-        created = await seed_demo()
+        created = await seed_demo(settings.base_url, settings.blind_index_key)
         if created:
             click.echo(f"Demo hospital created: {created}.")
         return await issue_demo_credentials(), await demo_survey_link(settings.base_url)

@@ -8,12 +8,20 @@ import secrets
 import unicodedata
 
 from feedback.auth.passwords import hash_password
+from feedback.auth.roles import CurrentStaff, Role
 from feedback.auth.sessions import end_all_sessions_of
 from feedback.services.feedback_items import NewFeedback, build_item
+from feedback.services.improvements import Draft, create_improvement, publish
 from feedback.services.routing import open_tickets, seed_default_rules
-from feedback.tables import FeedbackItem, StaffUser
-from surveys.service import create_invitation, install_library, survey_version_for
-from surveys.tables import Department, Location, Patient, Survey, Visit
+from feedback.services.tickets import change_status
+from feedback.tables import FeedbackItem, StaffUser, Ticket
+from surveys.service import (
+    CONSENT_WORDING_VERSION,
+    create_invitation,
+    install_library,
+    survey_version_for,
+)
+from surveys.tables import Consent, Department, Location, Patient, Survey, Visit
 
 DEMO_EMAIL_DOMAIN = "demo.example.org"
 # No 0/O, 1/l/I: the passwords are read off a terminal and typed.
@@ -186,7 +194,9 @@ def _demo_email(name: str, role: str) -> str:
     return f"{local}@{DEMO_EMAIL_DOMAIN}" if role != "admin" else f"admin@{DEMO_EMAIL_DOMAIN}"
 
 
-async def seed_demo(seed: int = 7, patients: int = 300, visits: int = 420) -> str | None:
+async def seed_demo(
+    base_url: str, suppression_key: bytes, seed: int = 7, patients: int = 300, visits: int = 420
+) -> str | None:
     """Create the demo organisation unless the database already has one. Returns a summary."""
     await install_library()
     if await Location.count() > 0:
@@ -297,6 +307,20 @@ async def seed_demo(seed: int = 7, patients: int = 300, visits: int = 420) -> st
         rows = await FeedbackItem.insert(*feedback_rows).returning(FeedbackItem.id)
         for item, row in zip(feedback_rows, rows, strict=True):
             await open_tickets([{**item.to_dict(), "id": row["id"]}], now=item.received_at)
+        # A third of respondents agreed to hear what changed.
+        consenting = [row.patient for row in feedback_rows[::3] if row.patient]
+        await Consent.insert(
+            *(
+                Consent(
+                    patient=patient,
+                    channel="email",
+                    purpose="improvement_updates",
+                    wording_version=CONSENT_WORDING_VERSION,
+                )
+                for patient in sorted(set(consenting))
+            )
+        )
+    await _demo_improvement(base_url, suppression_key)
     return (
         f"{len(LOCATIONS)} locations, {len(DEPARTMENTS)} departments, {len(accounts)} staff, "
         f"{patients} patients, {visits} visits, {len(feedback_rows)} pieces of survey feedback"
@@ -340,3 +364,56 @@ async def issue_demo_credentials() -> list[tuple[str, str, str]]:
         await end_all_sessions_of(row["id"])
         credentials.append((row["role"], row["email"], password))
     return credentials
+
+
+async def _demo_improvement(base_url: str, suppression_key: bytes) -> None:
+    """Facilities acts on the parking and signage complaints and tells the patients: the
+    closed loop has something to show from the first start."""
+    lead = (
+        await StaffUser.select(
+            StaffUser.id,
+            StaffUser.email,
+            StaffUser.display_name,
+            StaffUser.department,
+            StaffUser.department.name.as_alias("department_name"),
+        )
+        .where(StaffUser.department.slug == "facilities")
+        .first()
+    )
+    staff = CurrentStaff(
+        lead["id"],
+        lead["email"],
+        lead["display_name"],
+        Role.LEAD,
+        lead["department"],
+        lead["department_name"],
+    )
+    tickets = (
+        await Ticket.select(Ticket.id)
+        .where((Ticket.department == lead["department"]) & (Ticket.theme == "facilities"))
+        .order_by(Ticket.id)
+        .limit(6)
+    )
+    ticket_ids = [row["id"] for row in tickets]
+    for ticket_id in ticket_ids:
+        await change_status(
+            staff,
+            ticket_id,
+            "resolve",
+            "with_action",
+            "Twenty more parking spaces and new signs to every clinic.",
+        )
+    improvement = await create_improvement(
+        staff,
+        Draft(
+            title="More parking and clearer signs",
+            body="You told us parking was hard to find and the signs to the clinics were "
+            "confusing. We opened twenty more spaces next to the main entrance and put up new, "
+            "larger signs to every clinic.",
+            department_id=lead["department"],
+            location_id=None,
+            change_date=dt.date.today() - dt.timedelta(days=3),
+            ticket_ids=tuple(ticket_ids),
+        ),
+    )
+    await publish(staff, improvement, base_url, suppression_key)
