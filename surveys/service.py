@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from integrations.db_values import aware
 from surveys.answers import CheckResult, check_answers
 from surveys.definition import Definition, definition_to_data, parse_definition
 from surveys.library import LIBRARY
@@ -194,7 +195,7 @@ async def open_invitation(token: str) -> OpenInvitation:
     if row is None:
         raise InvitationProblem("unknown")
     used = row["used_at"] is not None
-    if not used and _aware(row["expires_at"]) <= _now():
+    if not used and aware(row["expires_at"]) <= _now():
         raise InvitationProblem("expired")
     return OpenInvitation(
         id=row["id"],
@@ -352,7 +353,3 @@ async def has_consent(patient_id: int, purpose: str) -> bool:
         & (Consent.purpose == purpose)
         & Consent.withdrawn_at.is_null()
     )
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

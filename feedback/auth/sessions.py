@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from feedback.auth.roles import CurrentStaff, Role
 from feedback.tables import StaffSession, StaffUser
+from integrations.db_values import aware, loaded
 
 # Writing last_seen_at on every request would turn each page view into a write; refreshing it
 # at most once a minute can only make a session expire slightly early, never late.
@@ -86,14 +87,14 @@ async def load_session(token: str, policy: SessionPolicy) -> ActiveSession | Non
         return None
     now = _now()
     expired = (
-        now - _aware(row["last_seen_at"]) > policy.idle
-        or now - _aware(row["created_at"]) > policy.absolute
+        now - aware(row["last_seen_at"]) > policy.idle
+        or now - aware(row["created_at"]) > policy.absolute
         or not row["user.is_active"]
     )
     if expired:
         await StaffSession.delete().where(StaffSession.id == row["id"])
         return None
-    if now - _aware(row["last_seen_at"]) > TOUCH_INTERVAL:
+    if now - aware(row["last_seen_at"]) > TOUCH_INTERVAL:
         await StaffSession.update({StaffSession.last_seen_at: now}).where(
             StaffSession.id == row["id"]
         )
@@ -140,13 +141,6 @@ async def purge_expired_sessions(policy: SessionPolicy) -> int:
     return len(deleted)
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 def _as_list(value: object) -> list[dict[str, str]]:
-    import json
-
-    if isinstance(value, str):
-        value = json.loads(value or "[]")
+    value = loaded(value or "[]")
     return list(value) if isinstance(value, list) else []

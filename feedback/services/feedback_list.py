@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from feedback.auth.roles import CurrentStaff
 from feedback.kudos import staff_mentions
 from feedback.tables import FeedbackItem
+from integrations.db_values import aware, loaded
 
 PAGE_SIZE = 25
 SENTIMENTS = ("negative", "mixed", "neutral", "positive")
@@ -111,11 +111,8 @@ async def get_feedback(viewer: CurrentStaff, item_id: int) -> dict[str, Any]:
 
 def _decoded(row: dict[str, Any]) -> dict[str, Any]:
     for key in ("themes", "urgent_reasons", "explanation"):
-        if isinstance(row[key], str):
-            row[key] = json.loads(row[key] or "[]")
-    received = row["received_at"]
-    if isinstance(received, dt.datetime) and received.tzinfo is None:
-        row["received_at"] = received.replace(tzinfo=dt.UTC)
+        row[key] = loaded(row[key] or "[]")
+    row["received_at"] = aware(row["received_at"])
     return row
 
 

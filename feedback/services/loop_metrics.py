@@ -10,6 +10,7 @@ from feedback.auth.roles import CurrentStaff
 from feedback.metrics import Figure, median, rate
 from feedback.services.improvements import patient_of
 from feedback.tables import FeedbackItem, Improvement, ImprovementTicket, Ticket, TicketFeedback
+from integrations.db_values import aware
 from integrations.tables import OutboxMessage
 
 # These are operational shares, not survey scores: a small sample is still worth showing.
@@ -23,10 +24,6 @@ class LoopFigures:
     patients_told: Figure
     median_days_to_change: float | None
     changes: int
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 async def loop_figures(viewer: CurrentStaff, start: dt.datetime, end: dt.datetime) -> LoopFigures:
@@ -58,7 +55,7 @@ async def loop_figures(viewer: CurrentStaff, start: dt.datetime, end: dt.datetim
         1
         for row in resolved_rows
         if row["resolve_due_at"] is None
-        or _aware(row["resolved_at"]) <= _aware(row["resolve_due_at"])
+        or aware(row["resolved_at"]) <= aware(row["resolve_due_at"])
     )
 
     changes = Improvement.select(Improvement.id, Improvement.published_at).where(
@@ -70,7 +67,7 @@ async def loop_figures(viewer: CurrentStaff, start: dt.datetime, end: dt.datetim
         changes = changes.where(Improvement.department == scope)
     change_rows = await changes
     change_ids = [row["id"] for row in change_rows] or [-1]
-    published = {row["id"]: _aware(row["published_at"]) for row in change_rows}
+    published = {row["id"]: aware(row["published_at"]) for row in change_rows}
     links = await ImprovementTicket.select(
         ImprovementTicket.improvement, ImprovementTicket.ticket
     ).where(ImprovementTicket.improvement.is_in(change_ids))
@@ -91,8 +88,7 @@ async def loop_figures(viewer: CurrentStaff, start: dt.datetime, end: dt.datetim
         for ticket_id in ticket_ids:
             for item in by_ticket.get(ticket_id, []):
                 days.append(
-                    (published[improvement_id] - _aware(item["received_at"])).total_seconds()
-                    / 86400
+                    (published[improvement_id] - aware(item["received_at"])).total_seconds() / 86400
                 )
                 if item["patient"] is not None:
                     contributors.add((improvement_id, item["patient"]))

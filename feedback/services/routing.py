@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +17,7 @@ from feedback.routing import (
     route,
 )
 from feedback.tables import RoutingRule, StaffUser, Ticket, TicketEvent, TicketFeedback
+from integrations.db_values import loaded
 from integrations.email import OutgoingEmail, enqueue
 from surveys.tables import Department
 
@@ -82,10 +82,6 @@ async def seed_default_rules() -> int:
     return len(rows)
 
 
-def _loaded(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
-
-
 async def load_rules() -> list[Rule]:
     rows = await RoutingRule.select().where(RoutingRule.enabled == True)  # noqa: E712
     rules = [
@@ -93,8 +89,8 @@ async def load_rules() -> list[Rule]:
             row["id"],
             row["position"],
             row["name"],
-            _loaded(row["conditions"]),
-            _loaded(row["action"]),
+            loaded(row["conditions"]),
+            loaded(row["action"]),
             is_default=row["is_default"],
         )
         for row in rows
@@ -119,7 +115,7 @@ async def fallback_department() -> int | None:
 
 
 def routable(item: dict[str, Any]) -> Routable:
-    themes = tuple((t["theme"], t["sentiment"]) for t in _loaded(item["themes"]) or [])
+    themes = tuple((t["theme"], t["sentiment"]) for t in loaded(item["themes"]) or [])
     score = item.get("rating")
     scale = item.get("rating_scale")
     if score is not None and scale and scale != 10:
@@ -234,8 +230,8 @@ async def list_rules() -> list[dict[str, Any]]:
         row["id"]: row["name"] for row in await Department.select(Department.id, Department.name)
     }
     for row in rows:
-        row["conditions"] = _loaded(row["conditions"])
-        row["action"] = _loaded(row["action"])
+        row["conditions"] = loaded(row["conditions"])
+        row["action"] = loaded(row["action"])
         target = row["action"].get("department")
         row["department_name"] = (
             "the visit's department"

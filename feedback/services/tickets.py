@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +16,7 @@ from feedback.services import audit
 from feedback.services.feedback_list import NotVisible
 from feedback.tables import FeedbackItem, StaffUser, Ticket, TicketEvent, TicketFeedback
 from feedback.tickets.states import OPEN_STATUSES, STATUSES, TransitionError, next_status
+from integrations.db_values import aware, loaded
 from surveys.service import has_consent
 from surveys.tables import Patient
 
@@ -111,18 +111,6 @@ async def list_tickets(viewer: CurrentStaff, filters: TicketFilters) -> dict[str
             _contains(TicketFeedback.feedback_item.text, pattern)
         )
         conditions.append(_contains(Ticket.title, pattern) | Ticket.id.is_in(matching))
-    if filters.theme:
-        conditions.append(Ticket.theme == filters.theme)
-    if filters.source:
-        conditions.append(Ticket.source == filters.source)
-    if filters.location_id:
-        conditions.append(Ticket.location == filters.location_id)
-    if filters.search:
-        pattern = "%" + filters.search.replace("%", "").replace("_", " ") + "%"
-        matching = TicketFeedback.select(TicketFeedback.ticket).where(
-            _contains(TicketFeedback.feedback_item.text, pattern)
-        )
-        conditions.append(_contains(Ticket.title, pattern) | Ticket.id.is_in(matching))
     select = _scope(
         Ticket.select(
             Ticket.id,
@@ -153,7 +141,7 @@ async def list_tickets(viewer: CurrentStaff, filters: TicketFilters) -> dict[str
     )
     now = _now()
     for row in rows:
-        due = _aware(row["resolve_due_at"])
+        due = aware(row["resolve_due_at"]) if row["resolve_due_at"] else None
         row["overdue"] = row["status"] in OPEN_STATUSES and due is not None and due < now
     return {"tickets": rows, "total": total, "page": page, "pages": pages}
 
@@ -190,7 +178,7 @@ async def get_ticket(viewer: CurrentStaff, ticket_id: int) -> dict[str, Any]:
     ).where(FeedbackItem.id.is_in([link["feedback_item"] for link in links] or [0]))
     for item in items:
         for key in ("themes", "urgent_reasons", "explanation"):
-            item[key] = _loaded(item[key])
+            item[key] = loaded(item[key])
     events = (
         await TicketEvent.select(
             TicketEvent.kind,
@@ -203,11 +191,11 @@ async def get_ticket(viewer: CurrentStaff, ticket_id: int) -> dict[str, Any]:
         .order_by(TicketEvent.id)
     )
     for event in events:
-        event["detail"] = _loaded(event["detail"])
-    ticket["tags"] = _loaded(ticket["tags"]) or []
+        event["detail"] = loaded(event["detail"])
+    ticket["tags"] = loaded(ticket["tags"]) or []
     ticket["feedback"] = items
     ticket["events"] = events
-    due = _aware(ticket["resolve_due_at"])
+    due = aware(ticket["resolve_due_at"]) if ticket["resolve_due_at"] else None
     ticket["overdue"] = ticket["status"] in OPEN_STATUSES and due is not None and due < _now()
     return ticket
 
@@ -293,16 +281,6 @@ async def add_note(viewer: CurrentStaff, ticket_id: int, text: str) -> None:
             )
         )
         await Ticket.update({Ticket.updated_at: now}).where(Ticket.id == ticket_id)
-
-
-def _loaded(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 async def assignable_staff(department_id: int) -> list[dict[str, Any]]:
@@ -472,7 +450,7 @@ async def related_open_tickets(viewer: CurrentStaff, ticket_id: int) -> list[dic
     ).first()
     if ticket is None or not ticket["theme"]:
         return []
-    created = _aware(ticket["created_at"])
+    created = aware(ticket["created_at"])
     return (
         await Ticket.select(Ticket.id, Ticket.title, Ticket.created_at)
         .where(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
@@ -139,89 +142,101 @@ async def _refused(request: Request, ticket_id: int, error: str) -> Response:
     return await _ticket_page(request, ticket_id, error, status_code=422)
 
 
-@post("/tickets/{ticket_id:int}/status", guards=[READERS], include_in_schema=False)
-async def ticket_status(request: Request, ticket_id: FromPath[int]) -> Response:
+async def _act(
+    request: Request,
+    ticket_id: int,
+    work: Callable[[Any], Awaitable[Any]],
+    message: Callable[[Any], str],
+) -> Response:
+    """Run one change on a ticket from a form; answer htmx with the work panel and plain
+    posts with a redirect and a flash message."""
     form = await request.form()
     try:
-        status = await change_status(
-            request.scope["user"],
+        result = await work(form)
+    except NotVisible:
+        raise NotFoundException("No ticket with this number is visible to you.") from None
+    except TicketError as exc:
+        return await _refused(request, ticket_id, str(exc))
+    return await _after(request, ticket_id, message(result))
+
+
+def _number(value: object) -> int | None:
+    text = str(value or "")
+    return int(text) if text.isdigit() else None
+
+
+@post("/tickets/{ticket_id:int}/status", guards=[READERS], include_in_schema=False)
+async def ticket_status(request: Request, ticket_id: FromPath[int]) -> Response:
+    staff = request.scope["user"]
+    return await _act(
+        request,
+        ticket_id,
+        lambda form: change_status(
+            staff,
             ticket_id,
             str(form.get("action", "")),
             str(form.get("resolution", "")),
             str(form.get("note", "")),
-        )
-    except NotVisible:
-        raise NotFoundException("No ticket with this number is visible to you.") from None
-    except TicketError as exc:
-        return await _refused(request, ticket_id, str(exc))
-    return await _after(request, ticket_id, f"Ticket is now {LABELS[status].lower()}.")
+        ),
+        lambda status: f"Ticket is now {LABELS[status].lower()}.",
+    )
 
 
 @post("/tickets/{ticket_id:int}/notes", guards=[READERS], include_in_schema=False)
 async def ticket_note(request: Request, ticket_id: FromPath[int]) -> Response:
-    form = await request.form()
-    try:
-        await add_note(request.scope["user"], ticket_id, str(form.get("text", "")))
-    except NotVisible:
-        raise NotFoundException("No ticket with this number is visible to you.") from None
-    except TicketError as exc:
-        return await _refused(request, ticket_id, str(exc))
-    return await _after(request, ticket_id, "Note added.")
+    staff = request.scope["user"]
+    return await _act(
+        request,
+        ticket_id,
+        lambda form: add_note(staff, ticket_id, str(form.get("text", ""))),
+        lambda _: "Note added.",
+    )
 
 
 @post("/tickets/{ticket_id:int}/owner", guards=[READERS], include_in_schema=False)
 async def ticket_owner(request: Request, ticket_id: FromPath[int]) -> Response:
-    form = await request.form()
-    owner = str(form.get("owner_id", ""))
-    try:
-        await assign(request.scope["user"], ticket_id, int(owner) if owner.isdigit() else None)
-    except NotVisible:
-        raise NotFoundException("No ticket with this number is visible to you.") from None
-    except TicketError as exc:
-        return await _refused(request, ticket_id, str(exc))
-    return await _after(request, ticket_id, "Owner changed.")
+    staff = request.scope["user"]
+    return await _act(
+        request,
+        ticket_id,
+        lambda form: assign(staff, ticket_id, _number(form.get("owner_id"))),
+        lambda _: "Owner changed.",
+    )
 
 
 @post("/tickets/{ticket_id:int}/tags", guards=[READERS], include_in_schema=False)
 async def ticket_tags(request: Request, ticket_id: FromPath[int]) -> Response:
-    form = await request.form()
-    try:
-        await set_tags(request.scope["user"], ticket_id, str(form.get("tags", "")))
-    except NotVisible:
-        raise NotFoundException("No ticket with this number is visible to you.") from None
-    except TicketError as exc:
-        return await _refused(request, ticket_id, str(exc))
-    return await _after(request, ticket_id, "Tags saved.")
+    staff = request.scope["user"]
+    return await _act(
+        request,
+        ticket_id,
+        lambda form: set_tags(staff, ticket_id, str(form.get("tags", ""))),
+        lambda _: "Tags saved.",
+    )
 
 
 @post("/tickets/{ticket_id:int}/recovery", guards=[READERS], include_in_schema=False)
 async def ticket_recovery(request: Request, ticket_id: FromPath[int]) -> Response:
-    form = await request.form()
-    try:
-        await record_recovery(
-            request.scope["user"],
-            ticket_id,
-            str(form.get("method", "")),
-            str(form.get("outcome", "")),
-        )
-    except NotVisible:
-        raise NotFoundException("No ticket with this number is visible to you.") from None
-    except TicketError as exc:
-        return await _refused(request, ticket_id, str(exc))
-    return await _after(request, ticket_id, "Follow-up recorded.")
+    staff = request.scope["user"]
+    return await _act(
+        request,
+        ticket_id,
+        lambda form: record_recovery(
+            staff, ticket_id, str(form.get("method", "")), str(form.get("outcome", ""))
+        ),
+        lambda _: "Follow-up recorded.",
+    )
 
 
 @post("/tickets/{ticket_id:int}/merge", guards=[READERS], include_in_schema=False)
 async def ticket_merge(request: Request, ticket_id: FromPath[int]) -> Response:
-    form = await request.form()
-    other = str(form.get("other", ""))
-    try:
-        await merge_into(request.scope["user"], ticket_id, int(other) if other.isdigit() else -1)
-    except NotVisible:
-        raise NotFoundException("No ticket with this number is visible to you.") from None
-    except TicketError as exc:
-        return await _refused(request, ticket_id, str(exc))
-    return await _after(request, ticket_id, f"Ticket #{other} merged into this one.")
+    staff = request.scope["user"]
+    return await _act(
+        request,
+        ticket_id,
+        lambda form: merge_into(staff, ticket_id, _number(form.get("other")) or -1),
+        lambda _: "The other ticket was merged into this one.",
+    )
 
 
 @post("/tickets/{ticket_id:int}/split", guards=[READERS], include_in_schema=False)

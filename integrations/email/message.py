@@ -11,10 +11,11 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from typing import Any
+
+from integrations.db_values import aware
 
 # Headers we set ourselves; letting a caller override them would break threading, the stable
 # Message-ID, or let a template add recipients (Cc/Bcc) that the outbox never recorded.
@@ -112,7 +113,7 @@ def build_message(row: Mapping[str, Any], mail_from: str) -> EmailMessage:
     message["From"] = mail_from
     message["To"] = row["recipient"]
     message["Subject"] = row["subject"]
-    message["Date"] = format_datetime(_aware(row["created_at"]))
+    message["Date"] = format_datetime(aware(row["created_at"]))
     message["Message-ID"] = message_id(row["id"], row["business_key"], mail_from)
     for name, value in (row.get("headers") or {}).items():
         message[name] = value
@@ -120,7 +121,3 @@ def build_message(row: Mapping[str, Any], mail_from: str) -> EmailMessage:
     if row.get("body_html"):
         message.add_alternative(row["body_html"], subtype="html")
     return message
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
