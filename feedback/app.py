@@ -51,6 +51,7 @@ from feedback.web.loop_pages import tracking, you_said_we_did, you_said_we_did_h
 from feedback.web.rendering import render
 from feedback.web.request_log import RequestLogMiddleware
 from feedback.web.results_pages import results_page
+from feedback.web.security_headers import security_headers
 from feedback.web.session_middleware import StaffSessionMiddleware
 from feedback.web.ticket_pages import (
     ticket_bulk,
@@ -194,6 +195,7 @@ def create_app(settings: Settings) -> Litestar:
             ),
         ],
         middleware=[RequestLogMiddleware(), StaffSessionMiddleware(policy)],
+        before_send=[security_headers(hsts=settings.environment == "production")],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name=CSRF_COOKIE,

@@ -14,7 +14,9 @@ SESSION_COOKIE = "fb_session"
 class StaffSessionMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
     # Static assets and the health probe never need to know who is asking.
-    exclude_path_pattern = ("^/static/", "^/healthz$")
+    should_bypass_for_scope = staticmethod(
+        lambda scope: scope["path"].startswith("/static/") or scope["path"] == "/healthz"
+    )
 
     def __init__(self, policy: SessionPolicy) -> None:
         self.policy = policy
