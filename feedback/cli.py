@@ -155,6 +155,24 @@ def rescore(batch_size: int) -> None:
     )
 
 
+@main.command()
+@click.option("--deploy", is_flag=True, required=True, help="Check production settings.")
+def check(deploy: bool) -> None:
+    """Refuse insecure production settings (exit status 1, with what to change)."""
+    from feedback.db import sqlite_durability
+    from feedback.deploy_check import deploy_problems
+
+    settings = _settings()
+    problems = deploy_problems(settings)
+    if settings.is_sqlite:
+        problems += _run_with_database(settings, sqlite_durability)
+    for problem in problems:
+        click.echo(f"✗ {problem}", err=True)
+    if problems:
+        sys.exit(1)
+    click.echo("✓ Settings are fit for production.")
+
+
 @main.command("create-user")
 @click.option("--email", required=True)
 @click.option("--name", "display_name", required=True)

@@ -217,3 +217,20 @@ async def pending_migrations() -> int:
 
     statuses = await CheckMigrationManager(app_name="all").get_migration_statuses()
     return sum(1 for status in statuses if not status.has_ran)
+
+
+async def sqlite_durability() -> list[str]:
+    """Problems with how the SQLite file is opened (WAL and synchronous=FULL are required)."""
+    from feedback.piccolo_conf import DB  # the bound engine
+
+    problems = []
+    async with DB.transaction() as transaction:
+        cursor = await transaction.connection.execute("PRAGMA journal_mode")
+        journal = next(iter((await cursor.fetchone()).values()))
+        cursor = await transaction.connection.execute("PRAGMA synchronous")
+        synchronous = next(iter((await cursor.fetchone()).values()))
+    if str(journal).lower() != "wal":
+        problems.append(f"SQLite journal_mode is {journal}, not WAL.")
+    if synchronous != 2:
+        problems.append("SQLite synchronous is not FULL: a crash could lose acknowledged writes.")
+    return problems

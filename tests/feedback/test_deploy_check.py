@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from feedback.deploy_check import deploy_problems
+from feedback.settings import load_settings
+
+GOOD = {
+    "ENVIRONMENT": "production",
+    "SECRET_KEY": "s" * 48,
+    "BASE_URL": "https://feedback.hospital.example",
+    "SMTP_URL": "smtp+starttls://mail.hospital.example:587",
+}
+
+
+def test_good_production_settings_pass():
+    assert deploy_problems(load_settings(GOOD)) == []
+
+
+def test_each_insecure_setting_is_named():
+    problems = " | ".join(
+        deploy_problems(
+            load_settings(
+                {
+                    "BASE_URL": "http://feedback.hospital.example",
+                    "SMTP_URL": "smtp://mail.hospital.example:25",
+                }
+            )
+        )
+    )
+    for phrase in (
+        "ENVIRONMENT is not production",
+        "SECRET_KEY is the development default",
+        "BASE_URL is not https",
+        "SMTP_URL sends mail unencrypted",
+    ):
+        assert phrase in problems
+
+
+def test_the_command_checks_the_sqlite_file_too(sqlite_database_url):
+    env = {**os.environ, **GOOD, "DATABASE_URL": sqlite_database_url}
+    ok = subprocess.run(
+        [sys.executable, "-m", "feedback", "check", "--deploy"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert "fit for production" in ok.stdout
+    env["SECRET_KEY"] = ""
+    env["ENVIRONMENT"] = "development"
+    bad = subprocess.run(
+        [sys.executable, "-m", "feedback", "check", "--deploy"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 1 and "SECRET_KEY is the development default" in bad.stderr
