@@ -36,6 +36,8 @@ lint: setup
 
 bench: setup
 	$(BIN)/python bench/bench_analysis.py
+	$(BIN)/python bench/bench_queue.py --engine sqlite
+	$(BIN)/python bench/bench_queue.py --engine postgres
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache
