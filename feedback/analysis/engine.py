@@ -8,12 +8,28 @@ from typing import Any
 
 from feedback.analysis.fastre import Starts, compile_fast
 from feedback.analysis.language import detect, foreign_polarity
+from feedback.analysis.model import (
+    LABELS,
+    RuleSignals,
+    decide,
+    features,
+    sigmoid,
+    signals_from,
+    theme_scores,
+    top_terms,
+    weights,
+    word_features,
+)
 from feedback.analysis.sentiment import ClauseScore, score
 from feedback.analysis.text import prepare
 from feedback.analysis.themes import THEMES, find_themes
 from feedback.analysis.urgency import detect_urgent
 
-ANALYZER_VERSION = "heuristic-2.3"
+ANALYZER_VERSION = "hybrid-3.0"
+# The rules' note for a comment that only suggests something (sentiment.py).
+SUGGESTION_ONLY = "suggestion without complaint -> neutral"
+# Reason code when only the learned word model (not a rule) flags a safety event.
+MODEL_URGENT = "possible_safety_event"
 # A clause at least this clear counts as an evaluation, so topic nouns in it mark themes.
 EVALUATIVE = 0.1
 
@@ -134,13 +150,49 @@ def _label(polarity: float) -> str:
     return "positive" if polarity > 0.02 else "negative" if polarity < -0.02 else "neutral"
 
 
-def analyze(text: str, question: str | None = None) -> Analysis:
-    """Sentiment, themes, urgency and language of one patient comment, with explanations."""
+@dataclass(slots=True)
+class RuleRun:
+    """The rule engine's result for one comment, before the learned layer."""
+
+    text: str
+    starts: Starts
+    language: str
+    kind: str | None
+    sentiment: str
+    polarity: float
+    clauses: tuple[ClauseScore, ...]
+    codes: tuple[str, ...]
+    evidence: tuple[str, ...]
+    explanation: list[str]
+    found_themes: dict[str, list[tuple[int, int, str]]]
+
+    @property
+    def rule_themes(self) -> tuple[str, ...]:
+        return tuple(self.found_themes)
+
+    def signals(self) -> RuleSignals:
+        return signals_from(
+            self.sentiment,
+            self.polarity,
+            (c.score for c in self.clauses),
+            (r for c in self.clauses for r in c.reasons),
+            self.kind,
+            bool(self.codes),
+            self.rule_themes,
+            SUGGESTION_ONLY in self.explanation,
+        )
+
+    def nothing_to_improve(self) -> bool:
+        return bool(_NOTHING_TO_IMPROVE.match(self.text))
+
+
+def run_rules(text: str, question: str | None = None) -> RuleRun | None:
+    """The rule pipeline (heuristic-2.3); None for a non-answer."""
     text = text if isinstance(text, str) else ""
     kind = question_kind(question)
     explanation: list[str] = []
     if not text.strip() or _NON_ANSWER.match(text):
-        return _non_answer(text, kind)
+        return None
     language = detect(text)
     prep = prepare(text)
     explanation.extend(f'typo: "{a}" -> "{b}"' for a, b in prep.repairs)
@@ -160,12 +212,68 @@ def analyze(text: str, question: str | None = None) -> Analysis:
         if codes:
             sentiment, polarity = _urgent_floor(clauses, sentiment, polarity, explanation)
     sentiment, polarity = _apply_question(prep.text, kind, sentiment, polarity, explanation)
-    explanation.extend(evidence)
-    themes = _themes(prep.text, prep.starts, language, clauses, sentiment, explanation)
+    bounds = (
+        [(c.chunk.start, c.chunk.end, abs(c.score) >= EVALUATIVE) for c in clauses]
+        if clauses
+        else None
+    )
+    found = find_themes(prep.text, language, bounds, prep.starts)
+    return RuleRun(
+        prep.text,
+        prep.starts,
+        language,
+        kind,
+        sentiment,
+        polarity,
+        clauses,
+        tuple(codes),
+        tuple(evidence),
+        explanation,
+        found,
+    )
+
+
+def _term(name: str) -> str:
+    return name if name.startswith("<") else f'"{name}"'
+
+
+def analyze(text: str, question: str | None = None) -> Analysis:
+    """Sentiment, themes, urgency and language of one patient comment, with explanations."""
+    run = run_rules(text, question)
+    if run is None:
+        return _non_answer(text if isinstance(text, str) else "", question_kind(question))
+    explanation = run.explanation
+    sentiment, polarity, codes = run.sentiment, run.polarity, run.codes
+    model = weights()
+    feats: dict[str, float] | None = None
+    if run.language in ("en", "und") and model.stack:
+        signals = run.signals()
+        words = word_features(run.text, run.kind)
+        decision = decide(words, signals, run.nothing_to_improve(), model)
+        label, probs, lexical = decision.label, decision.probs, decision.lexical
+        polarity = decision.polarity
+        if decision.urgent_p >= model.urgent_threshold:
+            codes = (*codes, MODEL_URGENT)
+            terms = ", ".join(
+                f"{_term(n)} ({v:+.2f})" for n, v in top_terms(words, model.urgent, positive=True)
+            )
+            explanation.append(f"model urgent {MODEL_URGENT} (p={decision.urgent_p:.2f}): {terms}")
+        best = LABELS.index(label)
+        terms = ", ".join(f"{_term(n)} ({v:+.2f})" for n, v in decision.terms)
+        explanation.append(
+            f"model: {label} (p={probs[best]:.2f}; rules said {sentiment}); "
+            f"words lean {'positive' if lexical > 0 else 'negative'} ({lexical:+.2f}): {terms}"
+        )
+        explanation.extend(decision.notes)
+        sentiment = label
+        if model.themes:
+            feats = features(words, signals)
+    explanation.extend(run.evidence)
+    themes = _themes(run, sentiment, explanation, feats, model)
     return Analysis(
         sentiment,
         round(polarity, 3),
-        language,
+        run.language,
         themes,
         bool(codes),
         codes,
@@ -240,20 +348,30 @@ def _apply_question(
 
 
 def _themes(
-    text: str,
-    starts: Starts,
-    language: str,
-    clauses: tuple[ClauseScore, ...],
+    run: RuleRun,
     overall: str,
     explanation: list[str],
+    feats: dict[str, float] | None,
+    model: Any,
 ) -> tuple[ThemeResult, ...]:
+    clauses = run.clauses
+    chosen: dict[str, list[tuple[int, int, str]]] = dict(run.found_themes)
+    if feats is not None and model.themes:
+        scores = theme_scores(feats, model.theme, len(model.themes))
+        for theme, value in zip(model.themes, scores, strict=True):
+            p = sigmoid(value)
+            if p >= model.theme_add and theme not in chosen:
+                i = model.themes.index(theme)
+                terms = ", ".join(
+                    f"{_term(n)} ({v:+.2f})" for n, v in _theme_terms(feats, model.theme, i)
+                )
+                explanation.append(f"model adds theme {theme} (p={p:.2f}): {terms}")
+                chosen[theme] = []
+            elif p < model.theme_drop and theme in chosen:
+                explanation.append(f"model drops theme {theme} (p={p:.2f})")
+                del chosen[theme]
     results = []
-    bounds = (
-        [(c.chunk.start, c.chunk.end, abs(c.score) >= EVALUATIVE) for c in clauses]
-        if clauses
-        else None
-    )
-    for theme, spans in find_themes(text, language, bounds, starts).items():
+    for theme, spans in chosen.items():
         local = [
             c.score
             for c in clauses
@@ -266,8 +384,21 @@ def _themes(
             sentiment = overall
         else:
             sentiment = "neutral"
-        cues = ", ".join(sorted({cue for _, _, cue in spans})[:4])
-        explanation.append(f'theme {theme}: "{cues}" -> {sentiment}')
+        if spans:
+            cues = ", ".join(sorted({cue for _, _, cue in spans})[:4])
+            explanation.append(f'theme {theme}: "{cues}" -> {sentiment}')
         results.append(ThemeResult(theme, sentiment))
     order = {theme: i for i, theme in enumerate(THEMES)}
     return tuple(sorted(results, key=lambda r: order[r.theme]))
+
+
+def _theme_terms(
+    feats: dict[str, float], table: dict[str, tuple[float, ...]], index: int
+) -> list[tuple[str, float]]:
+    contributions = [
+        (name, table[name][index] * value)
+        for name, value in feats.items()
+        if name in table and name != "<bias>" and table[name][index] > 0
+    ]
+    contributions.sort(key=lambda item: (-item[1], item[0]))
+    return contributions[:3]

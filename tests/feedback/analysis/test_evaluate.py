@@ -1,8 +1,11 @@
 """Regression guard: the issue's targets, measured on the labelled sets.
 
-Where the engine meets a target, the test asserts the target itself. Where it does not yet
-(held-out set 2, written after the engine and never tuned on), the floor is the figure the
-engine reached, so a regression shows; the docs list those misses.
+Where the engine meets a target, the test asserts the target itself. Where it does not yet,
+the floor is the figure the engine reached, so a regression shows; the docs list those misses.
+
+hybrid-3.0 learns from the dev set, held-out 1-3 and the NHS file (bench/train_sentiment.py),
+so those figures are training-set figures now; the honest measures are the cross-validation
+figures in docs/analysis.md and held-out 4, which nothing was trained or tuned on.
 
 Tests that need the shared data fail when the CI environment variable is set and the file
 is missing (a CI run must measure, not silently skip); elsewhere they skip.
@@ -71,7 +74,7 @@ def test_dev_odd_half_never_inspected() -> None:
     report = evaluate_jsonl(lines)
     assert report["accuracy"] >= ACCURACY
     assert report["pos_neg_accuracy"] >= POS_NEG
-    # Target 0.85 not met on the odd half: 0.818 reached.
+    # Target 0.85 not met on the odd half: 0.816 reached (themes are still rule-only).
     assert report["theme_micro_f1"] >= 0.81
 
 
@@ -101,17 +104,35 @@ def test_heldout_set_2() -> None:
 
 
 def test_heldout_set_3_written_before_2_3() -> None:
-    """80 comments labelled before any 2.3 change; errors never inspected, never tuned on.
+    """80 comments labelled before any 2.3 change; training data for hybrid-3.0.
 
-    All targets but urgent precision missed; floors are the 2.3 figures: 4-class 0.650
-    (target 0.85), pos/neg 0.667 (0.92), theme F1 0.766 (0.85), urgent recall 0.800 (0.92).
+    hybrid-3.0 (trained on them): 4-class 0.825, pos/neg 0.955, theme F1 0.766, urgent
+    recall 1.0. In 5-fold cross-validation (not trained on the fold): 0.775 / 0.879 / 0.766
+    / 0.867. Theme F1 (rule-only) stays below target.
     """
     report = _jsonl(HERE / "heldout_comments_3.jsonl")
     assert report["samples"] == 80
-    assert report["accuracy"] >= 0.64
-    assert report["pos_neg_accuracy"] >= 0.66
+    assert report["accuracy"] >= 0.82
+    assert report["pos_neg_accuracy"] >= POS_NEG
     assert report["theme_micro_f1"] >= 0.76
-    assert report["urgent_recall"] >= 0.79
+    assert report["urgent_recall"] >= URGENT_RECALL
+    assert report["urgent_precision"] >= URGENT_PRECISION
+
+
+def test_heldout_set_4_final_measure() -> None:
+    """80 comments written before hybrid-3.0; never trained or tuned on, errors never read.
+
+    heuristic-2.3 scored 0.688 / 0.754 / 0.759, urgent recall 0.462. hybrid-3.0 reaches
+    4-class 0.762 (target 0.85), pos/neg 0.902 (target 0.92), theme F1 0.759 (target 0.85),
+    urgent recall 0.462 (target 0.92) with precision 1.0: all but urgent precision missed,
+    so these are floors.
+    """
+    report = _jsonl(HERE / "heldout_comments_4.jsonl")
+    assert report["samples"] == 80
+    assert report["accuracy"] >= 0.76
+    assert report["pos_neg_accuracy"] >= 0.90
+    assert report["theme_micro_f1"] >= 0.75
+    assert report["urgent_recall"] >= 0.46
     assert report["urgent_precision"] >= URGENT_PRECISION
 
 
@@ -119,5 +140,6 @@ def test_nhs_balanced_accuracy_target() -> None:
     with shared(NHS).open(encoding="utf-8", newline="") as handle:
         report = evaluate_nhs(handle)
     assert report["samples"] > 7000
-    # Raw TextBlob scores 0.43 on this measure.
-    assert report["balanced_pos_neg_accuracy"] >= NHS_BALANCED
+    # Raw TextBlob scores 0.43 on this measure, heuristic-2.3 0.868. hybrid-3.0 is trained on
+    # this file: 0.925 here is a training-set figure; its 5-fold CV figure is 0.910.
+    assert report["balanced_pos_neg_accuracy"] >= 0.9
