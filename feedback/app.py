@@ -48,7 +48,7 @@ from feedback.web.improvement_pages import (
     improvements,
 )
 from feedback.web.loop_pages import tracking, you_said_we_did, you_said_we_did_here
-from feedback.web.rendering import render
+from feedback.web.rendering import client_address, render
 from feedback.web.request_log import RequestLogMiddleware
 from feedback.web.results_pages import results_page
 from feedback.web.security_headers import security_headers
@@ -66,6 +66,7 @@ from feedback.web.ticket_pages import (
     ticket_tags,
 )
 from feedback.worker import BackgroundWork
+from integrations.db_values import aware
 from surveys.admin_web import survey_admin_router
 from surveys.web import survey_router
 
@@ -95,7 +96,7 @@ def _jinja_environment() -> Environment:
 def _format_datetime(value: dt.datetime | None) -> str:
     if value is None:
         return "—"
-    return value.astimezone(dt.UTC).strftime("%d %b %Y, %H:%M UTC")
+    return aware(value).astimezone(dt.UTC).strftime("%d %b %Y, %H:%M UTC")
 
 
 def _format_date(value: dt.date | None) -> str:
@@ -123,7 +124,7 @@ def create_app(settings: Settings) -> Litestar:
             actor=request.scope["user"],
             object_type="survey",
             object_id=key,
-            client_address=request.client.host if request.client else "",
+            client_address=client_address(request),
         )
 
     async def open_database(app: Litestar) -> None:

@@ -20,7 +20,7 @@ from feedback.services.staff import (
     staff_row,
 )
 from feedback.web.guards import roles
-from feedback.web.rendering import is_htmx, render
+from feedback.web.rendering import client_address, is_htmx, render
 
 
 class StaffAdminController(Controller):
@@ -79,7 +79,7 @@ class StaffAdminController(Controller):
             actor=actor,
             object_type="staff_user",
             object_id=user_id,
-            client_address=request.client.host if request.client else "",
+            client_address=client_address(request),
         )
         await add_flash(request.scope["auth"].id, "success", f"Account created for {new.email}.")
         if is_htmx(request):
@@ -109,7 +109,7 @@ class StaffAdminController(Controller):
             actor=actor,
             object_type="staff_user",
             object_id=user_id,
-            client_address=request.client.host if request.client else "",
+            client_address=client_address(request),
         )
         if is_htmx(request):
             return await render(

@@ -11,7 +11,7 @@ from feedback.auth.roles import Role
 from feedback.services import audit
 from feedback.settings import Settings
 from feedback.web.guards import roles
-from feedback.web.rendering import render
+from feedback.web.rendering import client_address, render
 from integrations.fhir import visits_from_bundle
 from surveys.visit_import import COLUMNS, VisitRow, read_visit_csv
 from surveys.visit_import import RowProblem as CsvProblem
@@ -55,7 +55,7 @@ class VisitImportController(Controller):
             "visits.imported",
             actor=request.scope["user"],
             object_type="visit_import",
-            client_address=request.client.host if request.client else "",
+            client_address=client_address(request),
             detail={"visits": summary.visits_created, "invited": invitations.invited},
         )
         return await render(

@@ -10,7 +10,7 @@ from feedback.auth.sessions import end_session, start_session
 from feedback.services import audit
 from feedback.services.staff import authenticate
 from feedback.settings import Settings
-from feedback.web.rendering import render
+from feedback.web.rendering import client_address, render
 from feedback.web.session_middleware import SESSION_COOKIE, read_cookie
 
 GENERIC_LOGIN_ERROR = "The email or password is not right. Check both and try again."
@@ -51,7 +51,7 @@ async def login_submit(request: Request) -> Response:
     password = str(form.get("password", ""))
     target = safe_next(str(form.get("next", "/")))
     user_id = await authenticate(email, password) if email and password else None
-    client = request.client.host if request.client else ""
+    client = client_address(request)
     if user_id is None:
         await audit.record("login.failed", client_address=client)
         context = {"next": target, "notice": None, "error": GENERIC_LOGIN_ERROR, "email": email}
@@ -83,9 +83,7 @@ async def logout(request: Request) -> Response:
     if token:
         await end_session(token)
     if staff is not None:
-        await audit.record(
-            "logout", actor=staff, client_address=request.client.host if request.client else ""
-        )
+        await audit.record("logout", actor=staff, client_address=client_address(request))
     response: Response = Redirect("/login?reason=signed-out", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

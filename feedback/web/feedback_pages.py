@@ -27,7 +27,7 @@ from feedback.services.feedback_list import (
     list_feedback,
 )
 from feedback.web.guards import roles
-from feedback.web.rendering import render
+from feedback.web.rendering import client_address, render
 from surveys.tables import Department, Location
 
 READERS = roles(Role.ADMIN, Role.EXECUTIVE, Role.LEAD, Role.STAFF)
@@ -106,7 +106,7 @@ async def feedback_create(request: Request) -> Response:
         actor=staff,
         object_type="feedback_item",
         object_id=item_id,
-        client_address=request.client.host if request.client else "",
+        client_address=client_address(request),
     )
     count = len(tickets)
     await add_flash(

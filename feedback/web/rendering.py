@@ -43,3 +43,8 @@ async def render(
     context["current_path"] = request.url.path
     context["flash_messages"] = flash
     return Template(template_name=template, context=context, status_code=status_code)
+
+
+def client_address(request: Request) -> str:
+    """The address a request came from, for the audit trail and rate limits."""
+    return request.client.host if request.client else ""
