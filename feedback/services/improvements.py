@@ -158,12 +158,12 @@ async def patients_to_tell(improvement_id: int) -> list[dict[str, Any]]:
     item_ids = TicketFeedback.select(TicketFeedback.feedback_item).where(
         TicketFeedback.ticket.is_in(ticket_ids)
     )
-    patient_ids = {
-        row["patient"]
-        for row in await FeedbackItem.select(FeedbackItem.patient).where(
-            FeedbackItem.id.is_in(item_ids) & FeedbackItem.patient.is_not_null()
-        )
-    }
+    response_of: dict[int, int | None] = {}
+    for row in await FeedbackItem.select(FeedbackItem.patient, FeedbackItem.response).where(
+        FeedbackItem.id.is_in(item_ids) & FeedbackItem.patient.is_not_null()
+    ):
+        response_of[row["patient"]] = response_of.get(row["patient"]) or row["response"]
+    patient_ids = set(response_of)
     if not patient_ids:
         return []
     consenting = {
@@ -174,13 +174,14 @@ async def patients_to_tell(improvement_id: int) -> list[dict[str, Any]]:
             & Consent.withdrawn_at.is_null()
         )
     }
-    return await Patient.select(Patient.id, Patient.email, Patient.preferred_language).where(
+    patients = await Patient.select(Patient.id, Patient.email, Patient.preferred_language).where(
         Patient.id.is_in(list(consenting) or [-1]) & (Patient.email != "")
     )
+    return [{**patient, "response": response_of.get(patient["id"])} for patient in patients]
 
 
 def render_email(
-    improvement: dict[str, Any], base_url: str, unsubscribe_url: str
+    improvement: dict[str, Any], base_url: str, unsubscribe_url: str, tracking_url: str = ""
 ) -> tuple[str, str, str]:
     """Subject, text and HTML of a "you said, we did" email: the change and thanks, in plain
     words; no name, no diagnosis, no department, no visit date, no quotes."""
@@ -190,7 +191,8 @@ def render_email(
         "Because of what you and other patients told us, we made a change:\n\n"
         f"{improvement['title']}\n\n{improvement['body']}\n\n"
         "Feedback like yours is how we get better. Thank you.\n\n"
-        f"See other changes patients asked for: {base_url}/you-said-we-did\n\n"
+        + (f"What happened to your feedback: {tracking_url}\n" if tracking_url else "")
+        + f"See other changes patients asked for: {base_url}/you-said-we-did\n\n"
         f"To stop these emails: {unsubscribe_url}\n"
     )
     html = (
@@ -198,7 +200,12 @@ def render_email(
         "<p>Because of what you and other patients told us, we made a change:</p>"
         f"<h2>{escape(improvement['title'])}</h2><p>{escape(improvement['body'])}</p>"
         "<p>Feedback like yours is how we get better. Thank you.</p>"
-        f'<p><a href="{escape(base_url)}/you-said-we-did">See other changes patients asked '
+        + (
+            f'<p><a href="{escape(tracking_url)}">What happened to your feedback</a></p>'
+            if tracking_url
+            else ""
+        )
+        + f'<p><a href="{escape(base_url)}/you-said-we-did">See other changes patients asked '
         f'for</a></p><p><a href="{escape(unsubscribe_url)}">Stop these emails</a></p>'
     )
     return subject, text, html
@@ -223,7 +230,12 @@ async def publish(
             unsubscribe = (
                 f"{base_url}/unsubscribe/{unsubscribe_token(patient['email'], suppression_key)}"
             )
-            subject, text, html = render_email(improvement, base_url, unsubscribe)
+            tracking = (
+                f"{base_url}/t/{tracking_token(patient['response'], suppression_key)}"
+                if patient["response"]
+                else ""
+            )
+            subject, text, html = render_email(improvement, base_url, unsubscribe, tracking)
             queued += await enqueue(
                 OutgoingEmail(
                     kind="improvement",

@@ -89,6 +89,8 @@ async def test_survey_to_ticket_to_improvement_to_one_email_per_consenting_patie
     assert message.get_body(preferencelist=("html",)) is not None
     body = message.get_body(preferencelist=("plain",)).get_content()
     assert "More seats" in body and "three hours" not in body  # no quotes of patients
+    emailed_tracking = re.search(r"https?://[^/\s]+(/t/\S+)", body).group(1)
+    assert "It led to a change" in (await client.get(emailed_tracking)).text
     assert "Emergency" not in body and "Emergency" not in str(message["Subject"])
     assert (await dispatcher.run_once()).sent == 0
 
