@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from feedback.analysis import ANALYZER_VERSION, Analysis, analyze
+from feedback.auth.roles import CurrentStaff, Role
 from feedback.services.routing import open_tickets
 from feedback.tables import FeedbackItem
 
@@ -126,11 +128,20 @@ async def rescore(batch_size: int = RESCORE_BATCH, limit: int | None = None) -> 
     return RescoreProgress(rescored=rescored, remaining=remaining)
 
 
+class NotAllowed(FeedbackError):
+    pass
+
+
 async def enter_staff_feedback(
-    new: NewFeedback, *, base_url: str | None = None
+    viewer: CurrentStaff, new: NewFeedback, *, base_url: str | None = None
 ) -> tuple[int, list[int]]:
     """Feedback staff received by phone, at the desk, in the portal or a focus group: checked,
-    analysed and routed like any other, in one transaction."""
+    analysed and routed like any other, in one transaction. Leads and staff record it for
+    their own department; executives read feedback but do not enter it."""
+    if viewer.role is Role.EXECUTIVE:
+        raise NotAllowed("Executives read feedback; they do not enter it.")
+    if viewer.department_scope() is not None:
+        new = dataclasses.replace(new, department_id=viewer.department_id)
     errors = {}
     if not new.text.strip():
         errors["text"] = "Write what the patient said."

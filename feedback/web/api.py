@@ -18,6 +18,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from feedback.services.feedback_items import (
     FeedbackFieldErrors,
     NewFeedback,
+    NotAllowed,
     enter_staff_feedback,
 )
 from feedback.services.feedback_list import FeedbackFilters, NotVisible, get_feedback, list_feedback
@@ -221,21 +222,20 @@ class ApiController(Controller):
         summary="Ingest feedback from another channel; it is analysed and routed",
     )
     async def feedback_ingest(self, request: Request, data: JSONBody[FeedbackIn]) -> Created:
-        staff = request.scope["user"]
-        if staff.role.value == "executive":
-            raise PermissionDeniedException("Executives read feedback; they do not enter it.")
-        department = staff.department_id if staff.department_scope() else data.department_id
         try:
             item_id, tickets = await enter_staff_feedback(
+                request.scope["user"],
                 NewFeedback(
                     source="api",
                     channel=data.channel,
                     text=data.text,
                     location_id=data.location_id,
-                    department_id=department,
+                    department_id=data.department_id,
                 ),
                 base_url=request.app.state.settings.base_url,
             )
+        except NotAllowed as exc:
+            raise PermissionDeniedException(str(exc)) from None
         except FeedbackFieldErrors as exc:
             raise ValidationException(
                 "The feedback was not stored.",

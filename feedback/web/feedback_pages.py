@@ -85,16 +85,14 @@ async def feedback_create(request: Request) -> Response:
     form = {key: str(value) for key, value in (await request.form()).items()}
     department = form.get("department_id", "")
     location = form.get("location_id", "")
-    department_id = int(department) if department.isdigit() else None
-    if staff.department_scope() is not None:
-        department_id = staff.department_id  # leads and staff record for their own department
     try:
         item_id, tickets = await enter_staff_feedback(
+            staff,
             NewFeedback(
                 source="staff",
                 channel=form.get("channel", ""),
                 text=form.get("text", ""),
-                department_id=department_id,
+                department_id=int(department) if department.isdigit() else None,
                 location_id=int(location) if location.isdigit() else None,
             ),
             base_url=request.app.state.settings.base_url,
