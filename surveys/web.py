@@ -82,8 +82,29 @@ def _survey_context(
 
 
 KIOSK_COOKIE = "fb_kiosk"
-KIOSK_WINDOW = dt.timedelta(hours=1)
+LIMIT_WINDOW = dt.timedelta(hours=1)
 UNSUBSCRIBE_LIMIT = 60
+# Per client address and hour. A 256-bit token cannot be guessed; this stops a client
+# hammering the endpoints (a hospital's shared Wi-Fi still has plenty of room).
+SURVEY_LIMIT = 120
+
+
+async def too_many(request: Request, bucket: str, limit: int, language: str) -> Response | None:
+    """A kind 429 page when this client has used up its hourly allowance for `bucket`
+    (counted in the database, so every worker process shares it), else None."""
+    client = request.client.host if request.client else "unknown"
+    if await hit(f"{bucket}:{client}", limit, LIMIT_WINDOW):
+        return None
+    return _page(
+        "surveys/link_problem.html",
+        {
+            "t": TEXTS[language],
+            "lang": language,
+            "title": TEXTS[language]["busy_title"],
+            "body": TEXTS[language]["busy_body"],
+        },
+        status_code=429,
+    )
 
 
 def survey_router(
@@ -110,6 +131,9 @@ def survey_router(
         form = await request.form()
         answers = {key: form.getall(key) for key in form if key != "_csrf_token"}
         language = pick_language(str(form.get("lang", "")))
+        busy = await too_many(request, "survey", SURVEY_LIMIT, language)
+        if busy:
+            return busy
         try:
             outcome = await submit_invitation(token, answers, language, sink)
         except InvitationProblem as problem:
@@ -231,18 +255,9 @@ def survey_router(
     async def kiosk_submit(request: Request, slug: FromPath[str]) -> Response:
         form = await request.form()
         language = pick_language(str(form.get("lang", "")))
-        client = request.client.host if request.client else "unknown"
-        if not await hit(f"kiosk:{client}", kiosk_limit_per_hour, KIOSK_WINDOW):
-            return _page(
-                "surveys/link_problem.html",
-                {
-                    "t": TEXTS[language],
-                    "lang": language,
-                    "title": TEXTS[language]["busy_title"],
-                    "body": TEXTS[language]["busy_body"],
-                },
-                status_code=429,
-            )
+        busy = await too_many(request, "kiosk", kiosk_limit_per_hour, language)
+        if busy:
+            return busy
         device = request.cookies.get(KIOSK_COOKIE)
         if not device:
             return Redirect(f"/k/{slug}?lang={language}", status_code=303)
@@ -308,18 +323,9 @@ def survey_router(
     async def unsubscribe(request: Request, token: FromPath[str]) -> Response:
         form = await request.form()
         language = pick_language(str(form.get("lang", "")))
-        client = request.client.host if request.client else "unknown"
-        if not await hit(f"unsubscribe:{client}", UNSUBSCRIBE_LIMIT, KIOSK_WINDOW):
-            return _page(
-                "surveys/link_problem.html",
-                {
-                    "t": TEXTS[language],
-                    "lang": language,
-                    "title": TEXTS[language]["busy_title"],
-                    "body": TEXTS[language]["busy_body"],
-                },
-                status_code=429,
-            )
+        busy = await too_many(request, "unsubscribe", UNSUBSCRIBE_LIMIT, language)
+        if busy:
+            return busy
         index = index_from_unsubscribe_token(token, suppression_key)
         if index is None:
             return _link_problem("unknown", language)

@@ -10,8 +10,10 @@ from litestar.response import Template
 from feedback.services.improvements import response_from_tracking_token
 from feedback.services.loop_status import feedback_journey, published_changes
 from surveys.i18n import TEXTS, pick_language
+from surveys.web import too_many
 
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+TRACKING_LIMIT = 120  # per client address and hour
 
 
 @get("/t/{token:str}", include_in_schema=False, name="tracking")
@@ -19,6 +21,9 @@ async def tracking(
     request: Request, token: FromPath[str], lang: FromQuery[str | None] = None
 ) -> Response:
     language = pick_language(lang)
+    busy = await too_many(request, "tracking", TRACKING_LIMIT, language)
+    if busy:
+        return busy
     response_id = response_from_tracking_token(token, request.app.state.settings.blind_index_key)
     if response_id is None:
         return Template(

@@ -141,3 +141,20 @@ async def test_the_privacy_notice_is_linked_from_survey_pages(client):
     assert 'href="/privacy?lang=en"' in page.text
     notice = await client.get("/privacy?lang=es")
     assert notice.status_code == 200 and "Cómo usamos sus respuestas" in notice.text
+
+
+async def test_survey_submissions_and_tracking_pages_are_rate_limited_per_address(client):
+    from feedback.web.loop_pages import TRACKING_LIMIT
+    from surveys.web import SURVEY_LIMIT
+
+    token, _ = await _invited()
+    csrf = await _form_token(client, f"/s/{token}")
+    statuses = [
+        (await client.post("/s/not-a-token", data={"lang": "en", "_csrf_token": csrf})).status_code
+        for _ in range(SURVEY_LIMIT + 1)
+    ]
+    assert statuses[:SURVEY_LIMIT] == [404] * SURVEY_LIMIT  # the kind "no such survey" page
+    assert statuses[SURVEY_LIMIT] == 429
+    tracking = [(await client.get("/t/1.0")).status_code for _ in range(TRACKING_LIMIT + 1)]
+    assert tracking[:TRACKING_LIMIT] == [404] * TRACKING_LIMIT
+    assert tracking[TRACKING_LIMIT] == 429
