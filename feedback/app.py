@@ -33,6 +33,7 @@ from feedback.web.errors import http_exception_handler, internal_error_handler
 from feedback.web.feedback_pages import (
     feedback_create,
     feedback_detail,
+    feedback_export,
     feedback_list,
     feedback_new,
     kudos_page,
@@ -144,6 +145,7 @@ def create_app(settings: Settings) -> Litestar:
             logout,
             home,
             feedback_list,
+            feedback_export,
             feedback_new,
             feedback_create,
             feedback_detail,

@@ -19,6 +19,7 @@ from integrations.fhir import (
     questionnaire_from_definition,
     questionnaire_response,
 )
+from integrations.spreadsheet import csv_safe
 from surveys.definition import (
     KEY_PATTERN,
     Definition,
@@ -416,15 +417,10 @@ async def responses_csv(key: str) -> str:
                 row["channel"],
                 row["location"] or "",
                 row["department"] or "",
-                *(_csv_safe(row["answers"].get(k, "")) for k in keys),
+                *(csv_safe(row["answers"].get(k, "")) for k in keys),
             ]
         )
     return buffer.getvalue()
-
-
-def _csv_safe(value: str) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 async def responses_fhir(key: str, base_url: str) -> dict[str, Any]:

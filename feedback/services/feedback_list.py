@@ -10,6 +10,7 @@ from feedback.auth.roles import CurrentStaff
 from feedback.kudos import staff_mentions
 from feedback.tables import FeedbackItem
 from integrations.db_values import aware, loaded
+from integrations.spreadsheet import csv_safe
 
 PAGE_SIZE = 25
 SENTIMENTS = ("negative", "mixed", "neutral", "positive")
@@ -131,3 +132,64 @@ async def kudos(viewer: CurrentStaff, since: dt.datetime) -> list[dict[str, Any]
     for item in items:
         item["mentions"] = staff_mentions(item["text"])
     return sorted(items, key=lambda item: not item["mentions"])
+
+
+EXPORT_BATCH = 1000
+EXPORT_COLUMNS = (
+    "id",
+    "received_at",
+    "source",
+    "channel",
+    "department",
+    "location",
+    "language",
+    "rating",
+    "sentiment",
+    "polarity",
+    "themes",
+    "urgent",
+    "urgent_reasons",
+    "analyzer_version",
+    "text",
+)
+
+
+async def export_rows(viewer: CurrentStaff, filters: FeedbackFilters):  # type: ignore[no-untyped-def]
+    """Every piece of feedback the viewer may see, matching the filters, as CSV cells, read in
+    batches (keyset, not offset) so memory stays flat on a large table."""
+    last_id = 0
+    while True:
+        query = _scoped(FeedbackItem.select(*_columns(), FeedbackItem.channel), viewer).where(
+            FeedbackItem.id > last_id
+        )
+        if filters.sentiment:
+            query = query.where(FeedbackItem.sentiment == filters.sentiment)
+        if filters.source:
+            query = query.where(FeedbackItem.source == filters.source)
+        if filters.urgent:
+            query = query.where(FeedbackItem.urgent == True)  # noqa: E712
+        rows = await query.order_by(FeedbackItem.id).limit(EXPORT_BATCH)
+        if not rows:
+            return
+        for row in map(_decoded, rows):
+            yield [
+                csv_safe(value)
+                for value in (
+                    row["id"],
+                    row["received_at"].isoformat(),
+                    row["source"],
+                    row["channel"],
+                    row["department_name"] or "",
+                    row["location_name"] or "",
+                    row["language"],
+                    "" if row["rating"] is None else row["rating"],
+                    row["sentiment"],
+                    row["polarity"],
+                    "; ".join(f"{t['theme']}:{t['sentiment']}" for t in row["themes"]),
+                    "yes" if row["urgent"] else "no",
+                    "; ".join(row["urgent_reasons"]),
+                    row["analyzer_version"],
+                    row["text"],
+                )
+            ]
+        last_id = rows[-1]["id"]

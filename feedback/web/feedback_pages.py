@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
-from litestar.response import Redirect
+from litestar.response import Redirect, Stream
 
 from feedback.auth.roles import Role
 from feedback.auth.sessions import add_flash
@@ -19,9 +21,11 @@ from feedback.services.feedback_items import (
     enter_staff_feedback,
 )
 from feedback.services.feedback_list import (
+    EXPORT_COLUMNS,
     SENTIMENTS,
     FeedbackFilters,
     NotVisible,
+    export_rows,
     get_feedback,
     kudos,
     list_feedback,
@@ -132,3 +136,44 @@ async def kudos_page(request: Request) -> Response:
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=KUDOS_DAYS)
     items = await kudos(request.scope["user"], since)
     return await render(request, "feedback/kudos.html", {"items": items, "days": KUDOS_DAYS})
+
+
+@get(
+    "/feedback/export.csv",
+    guards=[roles(Role.ADMIN, Role.EXECUTIVE, Role.LEAD)],
+    include_in_schema=False,
+    name="feedback_export",
+)
+async def feedback_export(
+    request: Request,
+    sentiment: FromQuery[str | None] = None,
+    source: FromQuery[str | None] = None,
+    urgent: FromQuery[str | None] = None,
+) -> Stream:
+    staff = request.scope["user"]
+    filters = FeedbackFilters.parse(sentiment, source, urgent, None)
+    await audit.record(
+        "feedback.exported",
+        actor=staff,
+        object_type="feedback_export",
+        client_address=client_address(request),
+        detail={"sentiment": filters.sentiment, "source": filters.source, "urgent": filters.urgent},
+    )
+
+    async def lines():  # type: ignore[no-untyped-def]
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(EXPORT_COLUMNS)
+        async for row in export_rows(staff, filters):
+            writer.writerow(row)
+            if buffer.tell() > 64 * 1024:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    return Stream(
+        lines(),
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="feedback.csv"'},
+    )

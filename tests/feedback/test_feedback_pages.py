@@ -96,3 +96,33 @@ async def test_staff_record_phone_feedback_which_is_analysed_and_routed(client):
     assert await AuditEvent.exists().where(AuditEvent.action == "feedback.entered")
     detail = await client.get(done.headers["location"])
     assert "1 ticket opened" in detail.text
+
+
+async def test_feedback_exports_as_csv_scoped_with_formulas_neutralised(client):
+    import csv
+    import io
+
+    from feedback.tables import AuditEvent
+
+    cardiology, _, _, _ = await _two_departments()
+    await record_feedback(
+        NewFeedback(
+            source="api",
+            department_id=cardiology,
+            text='=HYPERLINK("http://evil.example","click") awful',
+        )
+    )
+    await sign_in(client, await factories.staff("lead", cardiology), factories.PASSWORD)
+    response = await client.get("/feedback/export.csv")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert len(rows) == 2  # the other department's praise is not exported
+    texts = {row["text"] for row in rows}
+    assert '\'=HYPERLINK("http://evil.example","click") awful' in texts
+    assert all(row["department"] == "Cardiology" for row in rows)
+    assert await AuditEvent.exists().where(AuditEvent.action == "feedback.exported")
+    negative = await client.get("/feedback/export.csv?sentiment=negative")
+    assert len(list(csv.DictReader(io.StringIO(negative.text)))) == 2
+    await sign_in(client, await factories.staff("staff", cardiology), factories.PASSWORD)
+    assert (await client.get("/feedback/export.csv")).status_code == 403
