@@ -48,7 +48,7 @@ class FeedbackPage:
     pages: int
 
 
-def _columns():  # type: ignore[no-untyped-def]
+def feedback_columns():  # type: ignore[no-untyped-def]
     return (
         FeedbackItem.id,
         FeedbackItem.source,
@@ -85,7 +85,7 @@ async def list_feedback(viewer: CurrentStaff, filters: FeedbackFilters) -> Feedb
     if filters.urgent:
         conditions.append(FeedbackItem.urgent == True)  # noqa: E712
     count_query = _scoped(FeedbackItem.count(), viewer)
-    select = _scoped(FeedbackItem.select(*_columns()), viewer)
+    select = _scoped(FeedbackItem.select(*feedback_columns()), viewer)
     for condition in conditions:
         count_query = count_query.where(condition)
         select = select.where(condition)
@@ -98,19 +98,21 @@ async def list_feedback(viewer: CurrentStaff, filters: FeedbackFilters) -> Feedb
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     )
-    return FeedbackPage(items=[_decoded(row) for row in rows], total=total, page=page, pages=pages)
+    return FeedbackPage(
+        items=[decoded_feedback(row) for row in rows], total=total, page=page, pages=pages
+    )
 
 
 async def get_feedback(viewer: CurrentStaff, item_id: int) -> dict[str, Any]:
     row = await _scoped(
-        FeedbackItem.select(*_columns()).where(FeedbackItem.id == item_id), viewer
+        FeedbackItem.select(*feedback_columns()).where(FeedbackItem.id == item_id), viewer
     ).first()
     if row is None:
         raise NotVisible(item_id)
-    return _decoded(row)
+    return decoded_feedback(row)
 
 
-def _decoded(row: dict[str, Any]) -> dict[str, Any]:
+def decoded_feedback(row: dict[str, Any]) -> dict[str, Any]:
     for key in ("themes", "urgent_reasons", "explanation"):
         row[key] = loaded(row[key] or "[]")
     row["received_at"] = aware(row["received_at"])
@@ -123,12 +125,12 @@ KUDOS_LIMIT = 100
 async def kudos(viewer: CurrentStaff, since: dt.datetime) -> list[dict[str, Any]]:
     """Recent praise within the viewer's scope; comments that name staff come first."""
     rows = await (
-        _scoped(FeedbackItem.select(*_columns()), viewer)
+        _scoped(FeedbackItem.select(*feedback_columns()), viewer)
         .where((FeedbackItem.sentiment == "positive") & (FeedbackItem.received_at >= since))
         .order_by(FeedbackItem.received_at, ascending=False)
         .limit(KUDOS_LIMIT)
     )
-    items = [_decoded(row) for row in rows]
+    items = [decoded_feedback(row) for row in rows]
     for item in items:
         item["mentions"] = staff_mentions(item["text"])
     return sorted(items, key=lambda item: not item["mentions"])
@@ -159,9 +161,9 @@ async def export_rows(viewer: CurrentStaff, filters: FeedbackFilters):  # type: 
     batches (keyset, not offset) so memory stays flat on a large table."""
     last_id = 0
     while True:
-        query = _scoped(FeedbackItem.select(*_columns(), FeedbackItem.channel), viewer).where(
-            FeedbackItem.id > last_id
-        )
+        query = _scoped(
+            FeedbackItem.select(*feedback_columns(), FeedbackItem.channel), viewer
+        ).where(FeedbackItem.id > last_id)
         if filters.sentiment:
             query = query.where(FeedbackItem.sentiment == filters.sentiment)
         if filters.source:
@@ -171,7 +173,7 @@ async def export_rows(viewer: CurrentStaff, filters: FeedbackFilters):  # type: 
         rows = await query.order_by(FeedbackItem.id).limit(EXPORT_BATCH)
         if not rows:
             return
-        for row in map(_decoded, rows):
+        for row in map(decoded_feedback, rows):
             yield [
                 csv_safe(value)
                 for value in (

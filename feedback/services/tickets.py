@@ -13,7 +13,7 @@ from feedback.auth.roles import CurrentStaff
 from feedback.routing import PRIORITIES
 from feedback.routing.rules import SOURCES
 from feedback.services import audit
-from feedback.services.feedback_list import NotVisible
+from feedback.services.feedback_list import NotVisible, decoded_feedback, feedback_columns
 from feedback.tables import FeedbackItem, StaffUser, Ticket, TicketEvent, TicketFeedback
 from feedback.tickets.states import OPEN_STATUSES, STATUSES, TransitionError, next_status
 from integrations.db_values import aware, loaded
@@ -160,25 +160,12 @@ async def get_ticket(viewer: CurrentStaff, ticket_id: int) -> dict[str, Any]:
     links = await TicketFeedback.select(TicketFeedback.feedback_item).where(
         TicketFeedback.ticket == ticket_id
     )
-    items = await FeedbackItem.select(
-        FeedbackItem.id,
-        FeedbackItem.text,
-        FeedbackItem.sentiment,
-        FeedbackItem.polarity,
-        FeedbackItem.themes,
-        FeedbackItem.urgent,
-        FeedbackItem.urgent_reasons,
-        FeedbackItem.explanation,
-        FeedbackItem.source,
-        FeedbackItem.received_at,
-        FeedbackItem.language,
-        FeedbackItem.rating,
-        FeedbackItem.rating_scale,
-        FeedbackItem.analyzer_version,
-    ).where(FeedbackItem.id.is_in([link["feedback_item"] for link in links] or [0]))
-    for item in items:
-        for key in ("themes", "urgent_reasons", "explanation"):
-            item[key] = loaded(item[key])
+    items = [
+        decoded_feedback(row)
+        for row in await FeedbackItem.select(*feedback_columns()).where(
+            FeedbackItem.id.is_in([link["feedback_item"] for link in links] or [0])
+        )
+    ]
     events = (
         await TicketEvent.select(
             TicketEvent.kind,
@@ -262,6 +249,24 @@ async def change_status(
     return status
 
 
+async def _record(
+    viewer: CurrentStaff,
+    ticket_id: int,
+    kind: str,
+    detail: dict[str, Any],
+    values: dict[Any, Any] | None = None,
+) -> None:
+    """One change to a ticket and its event on the timeline, committed together."""
+    now = _now()
+    async with Ticket._meta.db.transaction():
+        await Ticket.update({**(values or {}), Ticket.updated_at: now}).where(
+            Ticket.id == ticket_id
+        )
+        await TicketEvent.insert(
+            TicketEvent(ticket=ticket_id, actor=viewer.id, kind=kind, detail=detail, created_at=now)
+        )
+
+
 async def add_note(viewer: CurrentStaff, ticket_id: int, text: str) -> None:
     await _changeable(viewer, ticket_id)
     text = text.strip()
@@ -269,18 +274,7 @@ async def add_note(viewer: CurrentStaff, ticket_id: int, text: str) -> None:
         raise TicketError("Write the note first.")
     if len(text) > MAX_NOTE:
         raise TicketError(f"Notes can have at most {MAX_NOTE} characters.")
-    now = _now()
-    async with Ticket._meta.db.transaction():
-        await TicketEvent.insert(
-            TicketEvent(
-                ticket=ticket_id,
-                actor=viewer.id,
-                kind="note",
-                detail={"text": text},
-                created_at=now,
-            )
-        )
-        await Ticket.update({Ticket.updated_at: now}).where(Ticket.id == ticket_id)
+    await _record(viewer, ticket_id, "note", {"text": text})
 
 
 async def assignable_staff(department_id: int) -> list[dict[str, Any]]:
@@ -301,39 +295,13 @@ async def assign(viewer: CurrentStaff, ticket_id: int, owner_id: int | None) -> 
         person["id"] for person in await assignable_staff(ticket["department"])
     }:
         raise TicketError("Tickets can only be assigned to the department's own staff.")
-    now = _now()
-    async with Ticket._meta.db.transaction():
-        await Ticket.update({Ticket.owner: owner_id, Ticket.updated_at: now}).where(
-            Ticket.id == ticket_id
-        )
-        await TicketEvent.insert(
-            TicketEvent(
-                ticket=ticket_id,
-                actor=viewer.id,
-                kind="assigned",
-                detail={"owner": owner_id},
-                created_at=now,
-            )
-        )
+    await _record(viewer, ticket_id, "assigned", {"owner": owner_id}, {Ticket.owner: owner_id})
 
 
 async def set_tags(viewer: CurrentStaff, ticket_id: int, text: str) -> list[str]:
     await _changeable(viewer, ticket_id)
     tags = sorted({tag.strip().lower()[:30] for tag in text.split(",") if tag.strip()})[:10]
-    now = _now()
-    async with Ticket._meta.db.transaction():
-        await Ticket.update({Ticket.tags: tags, Ticket.updated_at: now}).where(
-            Ticket.id == ticket_id
-        )
-        await TicketEvent.insert(
-            TicketEvent(
-                ticket=ticket_id,
-                actor=viewer.id,
-                kind="tagged",
-                detail={"tags": tags},
-                created_at=now,
-            )
-        )
+    await _record(viewer, ticket_id, "tagged", {"tags": tags}, {Ticket.tags: tags})
     return tags
 
 
@@ -423,18 +391,8 @@ async def record_recovery(viewer: CurrentStaff, ticket_id: int, method: str, out
         raise TicketError("Say how the patient was contacted.")
     if not outcome.strip():
         raise TicketError("Write what came of the conversation.")
-    now = _now()
-    async with Ticket._meta.db.transaction():
-        await TicketEvent.insert(
-            TicketEvent(
-                ticket=ticket_id,
-                actor=viewer.id,
-                kind="recovery",
-                detail={"method": method, "outcome": outcome.strip()[:MAX_NOTE]},
-                created_at=now,
-            )
-        )
-        await Ticket.update({Ticket.updated_at: now}).where(Ticket.id == ticket_id)
+    detail = {"method": method, "outcome": outcome.strip()[:MAX_NOTE]}
+    await _record(viewer, ticket_id, "recovery", detail)
 
 
 RELATED_WINDOW = dt.timedelta(days=14)

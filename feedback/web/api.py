@@ -169,7 +169,7 @@ async def _ticket_detail(request: Request, ticket_id: int) -> TicketDetail:
         resolution=t["resolution"],
         resolution_note=t["resolution_note"],
         overdue=t["overdue"],
-        feedback=[_feedback({**item, "department_id": t["department"]}) for item in t["feedback"]],
+        feedback=[_feedback(item) for item in t["feedback"]],
         events=[
             TicketEventOut(
                 kind=e["kind"], actor=e["actor_name"], at=e["created_at"], detail=e["detail"]
