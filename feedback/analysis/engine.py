@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from feedback.analysis.fastre import Starts, compile_fast
-from feedback.analysis.language import detect, foreign_polarity
+from feedback.analysis.language import detect, foreign_is_mixed, foreign_polarity
 from feedback.analysis.model import (
     LABELS,
     RuleSignals,
@@ -23,9 +23,9 @@ from feedback.analysis.model import (
 from feedback.analysis.sentiment import ClauseScore, score
 from feedback.analysis.text import prepare
 from feedback.analysis.themes import THEMES, find_themes
-from feedback.analysis.urgency import detect_urgent
+from feedback.analysis.urgency import urgent_events
 
-ANALYZER_VERSION = "hybrid-3.0"
+ANALYZER_VERSION = "hybrid-3.1"
 # The rules' note for a comment that only suggests something (sentiment.py).
 SUGGESTION_ONLY = "suggestion without complaint -> neutral"
 # Reason code when only the learned word model (not a rule) flags a safety event.
@@ -180,10 +180,19 @@ class RuleRun:
             bool(self.codes),
             self.rule_themes,
             SUGGESTION_ONLY in self.explanation,
+            len(self.text.split()) <= 15 and not _NOT_PLAIN.search(self.text),
         )
 
     def nothing_to_improve(self) -> bool:
         return bool(_NOTHING_TO_IMPROVE.match(self.text))
+
+
+# Words that make a sentence more than a plain statement of fact (a denial, a contrast, a
+# concession, a question): such a comment is never kept neutral against the word model.
+_NOT_PLAIN = re.compile(
+    r"\b(?:no|not|never|nobody|none|nothing|without|but|though|although|even|still|yet|"
+    r"only|again|instead|wrong|why|how)\b|n't\b|\?|!"
+)
 
 
 def run_rules(text: str, question: str | None = None) -> RuleRun | None:
@@ -196,12 +205,15 @@ def run_rules(text: str, question: str | None = None) -> RuleRun | None:
     language = detect(text)
     prep = prepare(text)
     explanation.extend(f'typo: "{a}" -> "{b}"' for a, b in prep.repairs)
-    codes, evidence = detect_urgent(prep.text, prep.starts)
+    codes, evidence, events = urgent_events(prep.text, prep.starts)
     if language not in ("en", "und"):
         polarity, reasons = foreign_polarity(prep.text, language)
         explanation.append(f"language: {language} (scored with the {language} word list)")
         explanation.extend(reasons)
         sentiment = _label(polarity)
+        if foreign_is_mixed(reasons):
+            sentiment = "mixed"
+            explanation.append(f"clear praise and clear criticism ({language}) -> mixed")
         clauses: tuple[ClauseScore, ...] = ()
     else:
         scored = score(prep, alarming=bool(codes))
@@ -218,6 +230,8 @@ def run_rules(text: str, question: str | None = None) -> RuleRun | None:
         else None
     )
     found = find_themes(prep.text, language, bounds, prep.starts)
+    if events:
+        found = _urgent_themes(found, events, clauses, explanation)
     return RuleRun(
         prep.text,
         prep.starts,
@@ -231,6 +245,57 @@ def run_rules(text: str, question: str | None = None) -> RuleRun | None:
         explanation,
         found,
     )
+
+
+# The theme an urgent event is about (clinical safety, confidentiality, conduct of staff).
+_URGENT_THEME = {
+    "medication_error": "clinical_care",
+    "fall": "clinical_care",
+    "severe_pain_untreated": "clinical_care",
+    "misdiagnosis_harm": "clinical_care",
+    "infection_control": "clinical_care",
+    "neglect": "clinical_care",
+    "patient_safety": "clinical_care",
+    "privacy_breach": "privacy",
+    "abuse": "staff_attitude",
+    "discrimination": "staff_attitude",
+}
+
+
+def _urgent_themes(
+    found: dict[str, list[tuple[int, int, str]]],
+    events: tuple[tuple[int, int, str], ...],
+    clauses: tuple[ClauseScore, ...],
+    explanation: list[str],
+) -> dict[str, list[tuple[int, int, str]]]:
+    """An urgent event marks the theme it is about; the places and objects inside it (the
+    bathroom floor, the commode, the waiting room where a diagnosis was read out, "sent
+    home") are its setting, not a facilities or discharge complaint."""
+    found = {t: list(s) for t, s in found.items()}
+
+    def clause_of(position: int) -> tuple[int, int]:
+        for c in clauses:
+            if c.chunk.start <= position < c.chunk.end:
+                return c.chunk.start, c.chunk.end
+        return position, position + 1
+
+    for start, end, code in events:
+        theme = _URGENT_THEME.get(code)
+        if theme and theme not in found:
+            found[theme] = [(start, end, f"urgent {code}")]
+            explanation.append(f"urgent {code} -> theme {theme}")
+        lo, hi = clause_of(start)
+        lo, hi = min(lo, start), max(hi, end)
+        for other, limit in (("facilities", (lo, hi)), ("discharge_followup", (start, end))):
+            spans = found.get(other)
+            if spans and other != theme:
+                kept = [s for s in spans if not limit[0] <= s[0] < limit[1]]
+                if kept:
+                    found[other] = kept
+                else:
+                    del found[other]
+                    explanation.append(f"theme {other}: only the setting of an urgent event")
+    return found
 
 
 def _term(name: str) -> str:

@@ -380,6 +380,26 @@ def detect(text: str) -> str:
     return best
 
 
+_SUPERLATIVE = re.compile(r"(\w+?)(?:qu|gu)?ísim([oa])s?$")
+
+
+def _foreign_value(table: dict[str, float], word: str) -> float | None:
+    value = table.get(word)
+    if value is None and "ísim" in word:
+        # Spanish absolute superlative: "malísima" is a stronger "mala", "buenísimo" "bueno".
+        m = _SUPERLATIVE.match(word)
+        if m:
+            base = table.get(m.group(1) + m.group(2)) or table.get(m.group(1) + "o")
+            value = max(-1.0, min(1.0, base * 1.3)) if base else None
+    return value
+
+
+def foreign_is_mixed(reasons: tuple[str, ...]) -> bool:
+    """Clear praise and clear criticism among the scored words ("limpio pero … malísima")."""
+    values = [float(r.rsplit("(", 1)[1].rstrip(")")) for r in reasons if r.startswith("word (")]
+    return any(v >= 0.3 for v in values) and any(v <= -0.3 for v in values)
+
+
 def foreign_polarity(text: str, language: str) -> tuple[float, tuple[str, ...]]:
     """Average word polarity with simple negation, for a non-English comment."""
     table = FOREIGN_POLARITY.get(language, {})
@@ -387,7 +407,7 @@ def foreign_polarity(text: str, language: str) -> tuple[float, tuple[str, ...]]:
     values: list[float] = []
     reasons: list[str] = []
     for i, word in enumerate(words):
-        value = table.get(word)
+        value = _foreign_value(table, word)
         if not value:
             continue
         if any(w in FOREIGN_NEGATORS for w in words[max(0, i - 2) : i]) and word not in {

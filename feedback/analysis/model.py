@@ -45,6 +45,7 @@ class RuleSignals:
     urgent: bool
     themes: tuple[str, ...]
     suggestion: bool = False  # the rules found only a suggestion, no complaint
+    plain: bool = False  # short, and no negator or contrast word: a statement of fact
 
 
 def signals_from(
@@ -56,6 +57,7 @@ def signals_from(
     urgent: bool,
     themes: Iterable[str],
     suggestion: bool = False,
+    plain: bool = False,
 ) -> RuleSignals:
     scores = list(clause_scores)
     rule_pos = rule_neg = 0
@@ -77,6 +79,7 @@ def signals_from(
         urgent,
         tuple(themes),
         suggestion,
+        plain,
     )
 
 
@@ -279,12 +282,18 @@ def top_terms(
     return contributions[:k]
 
 
+# Below this probability of positive and of negative, a comment in which the rules found
+# no evaluation at all stays neutral (a plain fact).
+FACT_MAX = 0.44
+
+
 def combine(
     probs: list[float],
     rules: RuleSignals,
     nothing_to_improve: bool,
     keep_rule_mixed: bool = True,
     keep_suggestion: bool = True,
+    keep_fact: bool = True,
 ) -> tuple[str, float, list[str]]:
     """The model's label, with the rules' decisive cases kept; returns (label, polarity, notes).
 
@@ -310,6 +319,21 @@ def combine(
         label = "mixed"
     if keep_suggestion and rules.suggestion and rules.kind is None and label == "negative":
         notes.append("rule kept: a suggestion without complaint -> neutral")
+        label = "neutral"
+    if (
+        keep_fact
+        and label != "neutral"
+        and rules.label == "neutral"
+        and rules.kind is None
+        and not (rules.pos_mass or rules.neg_mass or rules.rule_pos or rules.rule_neg)
+        and not rules.suggestion
+        and rules.plain
+        and max(probs[0], probs[1]) < FACT_MAX
+    ):
+        # A visit told as a fact ("Came in for a flu jab"): no opinion word, no phrase rule,
+        # and words that lean only weakly. The word model has learnt from a file without a
+        # neutral class, so its lean on "for", "in", "visit" is no complaint.
+        notes.append("rule kept: a plain fact with no evaluation -> neutral")
         label = "neutral"
     if rules.urgent and label in ("positive", "neutral"):
         label = "mixed" if label == "positive" and rules.pos_mass >= 0.6 else "negative"

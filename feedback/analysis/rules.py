@@ -236,7 +236,9 @@ FACT_RULES = _rules(
         ),
         (
             r"\b(?:cancel(?:l)?ed|rescheduled|bumped|moved) (?:on me|my|it|again|twice|\w+ times)\b|"
-            r"\b(?:\d+|two|three|four|five|six) (?:times|calls|phone calls|attempts|tries|visits)\b|"
+            r"\b(?:\d+|two|three|four|five|six) (?:times|calls|phone calls|attempts|tries|visits|"
+            r"cancell?ations|postponements)\b|\b(?:was|were|got|been|being|keeps? getting|kept "
+            r"getting) (?:\w+ )?(?:cancell?ed|postponed|bumped)\b|"
             r"\bnot so much\b",
             -0.35,
             "repeated failure",
@@ -431,7 +433,13 @@ SARCASM_STRONG = compile_fast(
     r"\breal(?:ly)? classy\b|\bthanks for nothing\b|\bwhat a joke\b|\byeah,? right\b|"
     r"\b(?:love|loving|enjoy|enjoyed|just love|gotta love) (?:paying|waiting|being|getting|"
     r"spending|sitting|driving|having to|the \$|sitting)\b|\bso glad i (?:paid|waited|drove)\b"
-    r"|\bgood job\b.*\bnot\b|🙃|🤡"
+    r"|\bgood job\b.*\bnot\b|🙃|🤡|"
+    r"\b(?:great|fantastic|wonderful|brilliant|lovely|excellent|amazing|nice|good|fine|super) "
+    r"(?:system|service|job|work|setup|set-up|organi[sz]ation|operation|place|outfit|way to run "
+    r"\w+) (?:you(?:'ve| have| guys have| lot have| people have| run| got)?|they(?:'ve| have"
+    r"| run| got)?) (?:got )?there\b|"
+    r"\b(?:fastest|quickest|best|easiest|surest) way to (?:lose|waste|ruin|spend|get "
+    r"(?:ignored|ripped off|sicker|worse))\b|(?<=[a-z'] )my (?:foot|arse|ass|backside)\b"
 )
 SARCASM_WEAK = compile_fast(
     r"\b(?:thanks (?:a lot|for that|so much for (?:nothing|that))|thank you for that|"

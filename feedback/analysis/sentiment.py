@@ -152,6 +152,10 @@ def _clause(chunk: Chunk, prep: Prepared, hits: list[Hit], ironic: bool) -> Clau
     covered = [(h.start, h.end) for h in inside]
     reasons = [f'{h.rule}: "{h.matched}" ({h.polarity:+.2f})' for h in inside]
     total = sum(h.polarity for h in inside)
+    if ironic and total > 0:
+        # Praise inside an ironic clause ("five stars for the fastest way to lose $400").
+        total = -total
+        reasons.append(f"sarcasm: praise phrase read as {total:+.2f}")
     words = list(chunk.words)
     offsets = [chunk.start + m.start() for m in _WORD.finditer(chunk.text)]
     for i, word in enumerate(words):
@@ -184,6 +188,10 @@ def _clause(chunk: Chunk, prep: Prepared, hits: list[Hit], ironic: bool) -> Clau
         ):
             total += polarity * min(count, 2)
             reasons.append(f'emoji: "{symbol}" ({polarity:+.2f})')
+    if ironic and total == 0:
+        # An irony marker with nothing else to weigh ("Express my foot.") is a complaint.
+        total = -0.4
+        reasons.append("sarcasm: ironic clause (-0.40)")
     return ClauseScore(chunk, max(-1.0, min(1.0, total)), tuple(reasons))
 
 

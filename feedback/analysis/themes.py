@@ -94,6 +94,11 @@ _STRONG: dict[str, str] = {
         r"over |well over )?(?:\d+|an?|two|three|four|five|six|seven|eight|nine|ten|twelve|"
         r"fifteen|twenty|thirty|forty|forty-five|fifty|ninety|several|a few|a couple of) "
         r"(?:more )?(?:hours?|hrs?|minutes?|mins?))\b"
+        r"|\b(?:(?:home|out|done|finished) by (?:noon|lunch\w*|\d+)|in at \d+ and|"
+        r"(?:seen|called in|taken in) at \d{1,2}[:.]\d{2}|(?:wait\w*|sat|sitting) "
+        r"(?:\w+ ){0,4}most of the (?:afternoon|morning|day|evening)|"
+        r"(?:exactly |right )?when (?:promised|they said)|heaving|waiting long|"
+        r"took (?:them |us |me )?(?:\w+ ){0,2}(?:weeks|months) to)\b"
     ),
     "communication": (
         r"\b(?:expla\w+|informed|inform|communicat\w+|interpret\w+|translat\w+|"
@@ -113,6 +118,12 @@ _STRONG: dict[str, str] = {
         r"took (?:the )?time to "
         r"(?:explain|answer|talk|listen|go)|spoke (?:to|with) (?:me|us) (?:like|as)|"
         r"information|(?:didn't|did not|couldn't|could not) understand)\b"
+        r"|\b(?:(?:two|three|four|several|\d+) different (?:answers|things|stories|versions|"
+        r"explanations|dates)|(?:nobody|no one|no-one)(?: \w+){0,3} knew (?:anything|what|where|"
+        r"who|why|how)|no idea (?:who|where|which)|(?:could|should) have (?:been )?told|"
+        r"(?:wasn't|weren't|never|not|nobody|no one) (?:\w+ )?told (?:us|me|him|her|that)|"
+        r"(?:go|went|going) over (?:my|the|his|her) (?:\w+ )?results|"
+        r"asked (?:me |us )?what (?:worried|concerned|mattered))\b"
     ),
     "staff_attitude": (
         r"\b(?:rude\w*|kind(?:ly|ness|est|er)?|friendl\w+|unfriendly|polite\w*|impolite|"
@@ -145,6 +156,14 @@ _STRONG: dict[str, str] = {
         r"(?:well|badly|poorly|with)|"
         r"nothing (?:was )?too much trouble|reassur\w+|smil\w+|chatted|"
         r"(?:cold|rude|lovely|kind|nice|friendly) (?:nurses?|staff|doctors?|receptionists?))\b|"
+        r"\b(?:(?:absolute|a real|such a|a) (?:star|gem|saint|legend|credit to)|ray of sunshine|"
+        r"deserves? (?:a (?:raise|medal|pay rise|award)|an award|recognition)|"
+        r"did (?:their|her|his) (?:very )?best|run off (?:their|her|his) feet|"
+        r"hate (?:their|her|his) jobs?|on (?:her|his|their) (?:mobile |cell |own )?phones?"
+        r"(?! (?:call|number))|contempt|shout-?out to|hats off to|kudos to|"
+        r"knew (?:every|each) (?:\w+ )?names?|went out of (?:their|her|his) way|"
+        r"made (?:it|everything|the whole thing|me|us|my \w+) (?:feel )?(?:as )?(?:\w+ )?"
+        r"(?:comfortable|painless|bearable|relaxed|at ease)(?: as possible)?)\b|"
         rf"\b{_JUDGEMENT} {_STAFF}\b|\b{_STAFF}\b(?:\s+\w+){{0,3}}?\s+(?:were|was|are|is)\s+"
         rf"(?:\w+ ){{0,2}}{_JUDGEMENT}\b"
     ),
@@ -172,6 +191,10 @@ _STRONG: dict[str, str] = {
         rf"the (?:procedure|surgery|operation) (?:was|went)|{_JUDGEMENT} {_DOCTOR}|"
         rf"{_DOCTOR}(?: \w+){{0,2}} (?:was|is|were|are) (?:\w+ )?(?:{_JUDGEMENT}|thorough|"
         r"knowledgeable|skilled|competent|incompetent|gentle|careful|careless))\b"
+        r"|\b(?:(?:caught|spotted) that|got (?:me|him|her|them) (?:\w+ )?(?:walking|moving|"
+        r"back on)|(?:read|looked at) (?:my|his|her|the) (?:\w+ )?notes|didn't hurt|"
+        r"(?:waits?|waited|waiting) (?:\w+ ){0,2}for (?:pain|medication|meds|painkillers|"
+        r"insulin|antibiotics)|looked at (?:my|the) \w+ for)\b"
     ),
     "billing": (
         r"\b(?:bill\w*|insurance|insurer|costs?|cost me|pric\w+|(?<!in )(?<!in full )"

@@ -81,7 +81,7 @@ _SINGLE: tuple[tuple[str, str], ...] = tuple(
             r"account|paperwork|list|letter|details|name|prescriptions?|medications?|scans?)\b|"
             r"\bbelonged to another patient\b|"
             r"\b(?:mailed|sent|faxed|emailed|gave|released|confirmed|disclosed|shared) (?:\w+ ){0,5}"
-            r"(?:to (?:my |the )?(?:ex|employer|boss|hr|neighbou?r|family)|without my "
+            r"(?:to (?:my |the )?(?:ex|employer|boss|hr|neighbou?r|family)\b|without my "
             r"(?:permission|consent))|\bwithout (?:my|his|her) (?:permission|consent)\b|"
             r"\b(?:facebook|instagram|social media|tiktok)\b|\bwhiteboard\b|"
             r"\b(?:gossip\w*|overheard)\b.*\b(?:diagnos\w+|name|condition|results?)\b|"
@@ -128,7 +128,210 @@ _SINGLE: tuple[tuple[str, str], ...] = tuple(
     )
 )
 
-_SINGLE_SET = PatternSet([pattern for _, pattern in _SINGLE])
+# Concept lexicons (3.1): an event told in new words rather than a named category. Each
+# is a harm act or state joined to a clinical object or a vulnerable person, so that a
+# pattern covers a family of phrasings ("gave him the wrong …", "another patient's …",
+# "ended up on the floor", "left in a wet bed", "picked it up and used it"). A match is
+# dropped when a negator or hedge stands just before it in the same clause ("no one fell",
+# "worried he might fall", "made sure she never ended up on the floor").
+_MED = (
+    r"(?:med\w*|pills?|tablets?|capsules?|doses?|dosage|drugs?|prescriptions?|insulin|"
+    r"injections?|jabs?|shots?|infusions?|drips?|iv|antibiotics?|painkillers?|morphine|"
+    r"warfarin|heparin|inhalers?|patch(?:es)?|eye ?drops|mg|ml|units)"
+)
+_KIN = r"(?:me|him|her|them|us|my \w+|his \w+|her \w+|the patient|mum|mom|dad|nan|gran)"
+_SENSITIVE = (
+    r"(?:hiv|diagnos\w*|results?|condition|pregnan\w*|miscarr\w+|abortion|std|sti|"
+    r"mental health|cancer|medical (?:history|details|information)|history|scan|test|"
+    r"why (?:i|he|she) was (?:there|here|in)|reason for (?:my |his |her )?(?:visit|"
+    r"appointment|admission)|date of birth|address|notes|records?|medications?|meds)"
+)
+_CONCEPTS: tuple[tuple[str, str], ...] = (
+    (
+        "medication_error",
+        rf"\b(?:gave|given|give|handed|dispensed|filled|injected|administered|put) "
+        rf"(?:{_KIN} )?(?:\w+ ){{0,3}}(?:the )?(?:wrong|incorrect|another patient|other "
+        rf"patient|someone else|a different patient)\b[^.!?]{{0,30}}\b{_MED}\b|"
+        rf"\b(?:another|other|different|wrong) (?:patient|person|man|woman|lady) "
+        rf"(?:\w+ ){{0,3}}{_MED}\b|"
+        rf"\b{_MED} (?:\w+ ){{0,4}}(?:another|other|different|wrong) "
+        rf"(?:patient|person|man|woman|lady)|"
+        r"\b\d+ ?(?:mg|ml|mcg|micrograms?|milligrams?|units)\b[^.!?]{0,30}\binstead of\b|"
+        r"\binstead of (?:the |my |his |her )?\d+ ?(?:mg|ml|mcg|micrograms?|units)\b|"
+        rf"\b(?:ten|\d+|two|three|four|five|double|triple) times (?:the |what |more than )"
+        rf"(?:\w+ ){{0,4}}(?:prescribed|wrote|dose|amount|should|{_MED})|"
+        rf"\b(?:double|doubled|two|extra|second) (?:\w+ )?(?:doses?|lots of (?:\w+ )?{_MED})|"
+        rf"\b(?:mixed up|mix[- ]up (?:with|of)|muddled up) (?:\w+ ){{0,2}}{_MED}\b|"
+        rf"\b{_MED} (?:\w+ ){{0,2}}(?:mixed up|muddled up|not given|never given|missed for|"
+        rf"wasn't given|was not given|weren't given|were not given|withheld)\b|"
+        rf"\b(?:wasn't|was not|weren't|were not|never|not) (?:even )?given (?:{_KIN} )?"
+        rf"(?:\w+ ){{0,2}}"
+        rf"(?:insulin|antibiotics?|epilepsy|seizure|parkinson|heart|blood thinners?|"
+        rf"warfarin|doses?)\b|\bmedicin?a equivocad\w|\bmedicamento equivocado\b|"
+        r"\bdosis (?:equivocada|incorrecta|doble)\b",
+    ),
+    (
+        "fall",
+        r"\b(?:ended up|end up|(?:he|she|mum|mom|dad|nan|gran|patient) (?:was|were) "
+        r"(?:lying |left |found )?|found (?:\w+ ){0,3}|left (?:\w+ ){0,2}|lying) on the "
+        r"(?:\w+ )?(?:floor|ground)\b|\b(?:went|gone) down (?:in|on|by|outside|near) the\b|"
+        r"\b(?:tripped|slipped|stumbled|toppled|tumbled|keeled over)\b|\btook a (?:\w+ )?"
+        r"(?:tumble|fall)\b|\b(?:hit|banged|cracked|cut|split) (?:his|her|my|their) "
+        r"(?:head|hip|face|forehead)\b|\b(?:cracked|broke|fractured) (?:his|her|my) hip\b|"
+        r"(?<!you )\bfell\b(?! (?:short|asleep|apart|through|behind|in love|pregnant|ill|sick|"
+        r"off the (?:list|system|radar)|out with|into place|silent|quiet|on deaf))|"
+        r"\bse cay[oó]\b|\bme ca[ií]\b|\bca[ií]da\b",
+    ),
+    (
+        "self_harm",
+        r"\b(?:ending|end) (?:things|it)\b|\b(?:take|taking|took) (?:all )?(?:my|his|her) "
+        r"(?:own )?(?:life|lives)\b|\b(?:take|taking|took|swallow\w*) (?:all|the whole "
+        r"(?:box|packet|bottle)) (?:of )?(?:my |his |her |the )?(?:tablets|pills|meds)\b|"
+        r"\bstockpil\w+|\bhurting (?:her|him|my|them)sel\w+|\bharming (?:her|him|my|them)"
+        r"sel\w+|\bcut(?:ting|s)? (?:her|him|my|them)sel\w+|\bthoughts? of (?:dying|death|"
+        r"ending|killing|not being)\b|\b(?:jump|jumping) (?:off|in front of)\b|"
+        r"\bhang(?:ing)? (?:my|him|her)self\b|\bnot (?:want|wanting) to (?:live|"
+        r"be alive|wake up)\b|\bunsafe (?:with|around) (?:my|him|her)sel\w+|"
+        r"\b(?:hacerme|hacerse) da[nñ]o\b|\bquitarme la vida\b|\bno quiero vivir\b",
+    ),
+    (
+        "abuse",
+        rf"\b(?:yanked|dragged|manhandled|shook|jabbed|shouted at|swore at|sworn at|cursed at|"
+        rf"mocked|humiliated|bullied|belittled|intimidated|forced) {_KIN}\b|"
+        rf"\b(?:rough|roughly|aggressive|violent) (?:with|towards?|handled|handling) "
+        rf"(?:{_KIN})?|\b(?:left|leaving) (?:\w+ ){{0,2}}bruis\w+|"
+        r"\b(?:touching|touched|stroking|stroked|grabbing|groping) (?:my|her|his) (?:leg|legs|"
+        r"thigh|thighs|breasts?|chest|bottom|bum|backside|hair|face|private\w*|crotch)\b|"
+        r"\b(?:hand|hands) (?:on|up) (?:my|her|his) (?:leg|thigh|knee|breast|chest|bum|"
+        r"bottom|skirt|gown)\b|\bmade a pass\b|\btried to kiss\b|\b(?:kept )?making "
+        r"(?:\w+ )?(?:comments|remarks|jokes) (?:about (?:how|my|her|his) (?:\w+ )?"
+        r"(?:pretty|sexy|hot|attractive|looks|body|figure|legs|breasts))|"
+        r"\b(?:told|accused|said) (?:me|him|her|us) (?:\w+ ){0,2}(?:faking|making it up|"
+        r"putting it on|attention[- ]seeking|exaggerating|a drug seeker)|\b(?:faking|"
+        r"attention[- ]seeking|putting it on)\b(?=[^.!?]*\b(?:said|told|accused|called|"
+        r"thought|assumed))|\blocked (?:me|him|her) in\b",
+    ),
+    (
+        "discrimination",
+        r"\b(?:my|his|her|our) (?:english|accent) (?:wasn't|was not|isn't|is not) (?:good|"
+        r"clear)\b|\b(?:broken|poor|bad) english\b|\bpeople like (?:me|us|him|her|them) "
+        r"(?:shouldn't|should not|don't|do not|can't|"
+        r"cannot|aren't|are not|never|always|get|deserve|are|like)\b(?! (?:great|lovely|"
+        r"brilliant|amazing|wonderful|kind|helpful))|"
+        r"\b(?:because|as) (?:i'?m|i am|he'?s|she'?s|he is|she is|we are|we're|they are) "
+        r"(?:asian|african|arab|foreign|a foreigner|a refugee|an asylum seeker|polish|"
+        r"romanian|indian|pakistani|chinese|somali|nigerian|jamaican|hispanic|transgender|"
+        r"non[- ]binary|autistic|overweight|obese|a traveller|a gypsy|in a wheelchair|"
+        r"elderly|a woman|female|a single mum|on benefits|uninsured|undocumented|"
+        r"a wheelchair user|a drug user|an addict)\b|"
+        r"\b(?:because of|due to|about|at) (?:my|his|her|our) (?:colou?r|hijab|headscarf|"
+        r"turban|faith|nationality|ethnicity|immigration status|wheelchair|age|size)\b"
+        r"(?=[^.!?]*\b(?:refus\w+|comment\w*|jok\w+|laugh\w*|treated|assum\w+|"
+        r"mock\w*|rude|remark\w*|wouldn't|would not|ignor\w+|spoke|spoken|talked))|"
+        r"\b(?:jokes?|joked|comments?|remarks?|laugh\w*) (?:about|at) (?:my|his|her|our) "
+        r"(?:colou?r|skin|hijab|headscarf|turban|faith|religion|race|accent|nationality|"
+        r"wheelchair|disability|sexuality|gender|pronouns)\b|"
+        r"\b(?:go back to (?:your|his|her|their) (?:own )?country|where (?:i|he|she|they) "
+        r"really came from)\b|\bassumed (?:i|he|she|we) (?:was|were) (?:drunk|on drugs|"
+        r"a drug \w+|an addict|illiterate)",
+    ),
+    (
+        "privacy_breach",
+        rf"\b(?:another|other|a different) (?:patient|person|man|woman|lady) (?:\w+ ){{0,2}}"
+        r"(?:notes|records?|chart|results?|letters?|paperwork|discharge|summary|details|"
+        r"forms?|files?|information|x-?rays?|scans?|name)\b|"
+        r"\b(?:posted|sent|mailed|emailed|texted|went) (?:\w+ ){0,3}to (?:my |the |an? )?"
+        r"(?:old|wrong|previous|former|ex\w*|different) (?:address|number|email|patient|"
+        r"person|partner|husband|wife)\b|\bmy ex (?:now )?(?:knows|found out|saw|read)\b|"
+        rf"\b(?:read out|reading out|shouted out|called out|discussed|talked about|"
+        rf"mentioned|announced|told|shared|disclosed|revealed|blurted out) (?:\w+ ){{0,6}}"
+        rf"{_SENSITIVE}\b[^.!?]{{0,40}}\b(?:to|in front of|with|across|in) (?:the |my |his |"
+        rf"her |a |all )?(?:\w+ )?(?:entire|whole|full|packed|busy|other|waiting|colleague|"
+        rf"boss|employer|neighbou?r|friend|visitors?|strangers|everyone|everybody|bay|ward|"
+        rf"waiting room|corridor|reception|family|relatives?|kids|children|mum|mom|dad|"
+        rf"husband|wife|partner)\w*|"
+        rf"\b(?:shared|sent|gave|passed|showed|told|discussed|disclosed|released) "
+        rf"(?:\w+ ){{0,2}}{_SENSITIVE} (?:\w+ ){{0,2}}(?:with|to) (?:my |his |her |the |a )?"
+        rf"(?:employer|boss|work|school|colleague|neighbou?r|ex|family|mum|mom|dad|parents?|"
+        rf"mother|father|sister|brother|son|daughter|relatives?|visitors?|"
+        rf"husband|wife|partner|friend|insurer|stranger|another patient|other patients)\b|"
+        rf"\b(?:in|across|through) the (?:waiting room|corridor|reception|lobby|bay|ward) "
+        rf"(?:\w+ ){{0,6}}{_SENSITIVE}\b(?=[^.!?]*\b(?:everyone|everybody|heard|hear|"
+        rf"loud\w*|others|people))|\b(?:without|never) (?:asking|checking with) "
+        rf"(?:me|him|her)(?: first)?\b(?=[^.!?]*\b(?:colleague|friend|family|partner|"
+        rf"employer|visitor))|\b(?:notes|records|chart|files?|results) (?:were |was )?left "
+        r"(?:\w+ ){0,3}(?:on|in|at) (?:the )?(?:desk|counter|reception|corridor|chair|bench|"
+        r"side|open)\b",
+    ),
+    (
+        "infection_control",
+        r"\bdropped (?:the |a |my )?(?:needle|syringe|cannula|swab|dressing|instrument|"
+        r"catheter|tube|scope|probe)\b|\bpicked (?:it|them) (?:back )?up (?:off the floor )?"
+        r"and (?:\w+ ){0,3}(?:used|use|put|stuck|inserted)\b|\bsame (?:mop|cloth|wipes?|"
+        r"bucket|cup|swab|syringe|needle|apron|gloves|instruments?)\b[^.!?]{0,40}\b(?:for|on|"
+        r"in|from|between|with|used|then)\b|\b(?:no|without|not wearing|never wore|didn't "
+        r"wear|didn't put on|without putting on) (?:any )?(?:gloves|apron|mask|ppe)\b|"
+        r"\bbare hands?\b|\b(?:didn't|did not|never|no one|nobody) (?:\w+ ){0,2}"
+        r"(?:clean|sanitis|sanitiz|gel|sterilis|steriliz|disinfect)\w* (?:their|his|her|the) "
+        r"(?:hands|equipment|instruments?|needles?|scope)\b|"
+        r"\b(?:faeces|feces|poo|excrement|vomit|blood|urine|sick) (?:\w+ ){0,2}(?:smeared|"
+        r"splattered|all over|left on|on the (?:walls?|floor|sheets|bed|toilet|pillow))|"
+        r"\bsmeared (?:\w+ ){0,2}(?:faeces|feces|poo|excrement|blood)\b|"
+        r"\bused (?:needles?|syringes?|sharps|dressings|cannulas?|swabs) (?:\w+ ){0,3}"
+        r"(?:left|lying|on the|in the|under)\b|\b(?:isolation|infectious|covid|norovirus|"
+        r"d&v|diarrhoea) (?:\w+ ){0,4}(?:door (?:left )?open|wandering|walking around|"
+        r"mixed with|same bay|next to|not isolated)\b|"
+        r"\b(?:wound|line|cannula|drip) (?:\w+ ){0,3}(?:infected|oozing|pus|green)\b",
+    ),
+    (
+        "neglect",
+        r"\b(?:left|lying|lay|sat|sitting|laid) (?:\w+ ){0,3}in (?:a |his |her |my |their |"
+        r"the )?(?:own )?(?:wet|soaking|soaked|dirty|soiled|urine[- ]soaked|filthy|mess|"
+        r"faeces|feces|poo|urine|wee|pee|pad|nappy|sick)\b|"
+        r"\bown (?:mess|wee|pee|poo|urine|faeces|feces|sick|filth)\b|"
+        r"\b(?:not|never|wasn't|weren't) (?:even )?(?:given|offered|"
+        r"brought) (?:\w+ ){0,2}(?:a |any )?(?:drink|water|food|meal|fluids|anything to "
+        r"(?:eat|drink))\b|\bno (?:food|water|drink|fluids) (?:for|all|since)\b|"
+        r"\b(?:tray|food|meal|water|jug|drink|cup|buzzer|call bell) (?:\w+ ){0,3}"
+        r"(?:out of (?:her |his |my )?reach|taken away untouched|never touched)\b|"
+        r"\b(?:hadn't|hasn't|not) (?:eaten|drunk|had a drink|been fed|been "
+        r"washed|been changed|been turned) (?:\w+ ){0,2}(?:for|in|since) (?:\w+ )?"
+        r"(?:days?|hours|a day|shift|morning|night|yesterday)\b|"
+        r"\b(?:no one|nobody|nobody ever|no-one) (?:came|answered|responded|helped)\b"
+        r"[^.!?]{0,20}\b(?:buzz\w*|bell|pressed|rang|called for help|shout\w* for help)|"
+        r"\b(?:buzzed|pressed the buzzer|rang the bell|pressed the (?:call )?button)"
+        r"\b[^.!?]{0,40}\b(?:nobody|no one|no-one|ignored|never came|didn't come|for ages|"
+        r"for (?:\w+ )?(?:hours|minutes))|"
+        r"\b(?:lips|mouth|tongue) (?:were |was )?(?:cracked|parched|dry and cracked)\b|"
+        r"\b(?:unwashed|not washed|wasn't washed|hadn't been washed|not been washed) "
+        r"(?:\w+ ){0,2}(?:for )?(?:\w+ )?(?:days|a week)\b|"
+        r"\bleft (?:alone |unattended )?(?:all night|overnight|all day|for hours) (?:\w+ )?"
+        r"(?:on|in) (?:a |the )?(?:trolley|commode|toilet|chair|corridor)\b|"
+        r"\b(?:commode|bedpan|toilet) for (?:\w+ )?(?:hours|minutes|forty|"
+        r"thirty|an hour)\b",
+    ),
+    (
+        "severe_pain_untreated",
+        r"\bbegg\w+ (?:\w+ ){0,3}for (?:something for (?:the |my )?pain|pain ?(?:relief|"
+        r"killers?|medication|meds)|morphine|painkillers?|analgesia|something stronger)\b|"
+        r"\bnot even (?:a |any )?(?:paracetamol|painkillers?|ibuprofen|pain relief|"
+        r"calpol|tylenol|advil|gas and air)\b|\b(?:crying|screaming|sobbing|howling|"
+        r"writhing|in tears) (?:in|with|from) (?:the )?pain\b[^.!?]{0,60}\b(?:nobody|no one|"
+        r"ignored|for hours|nothing|refused|wait)|\bpain (?:\w+ ){0,3}(?:ignored|dismissed|"
+        r"brushed off|not treated|untreated|never treated)\b",
+    ),
+)
+_NEGATED = compile_fast(
+    r"(?:\b(?:no|not|never|nobody|no one|didn't|did not|wasn't|weren't|without|hasn't|"
+    r"haven't|isn't|aren't|nor)(?: ever| once)?(?: (?:felt|feel|feeling|been|being|seen|"
+    r"saw|had|have|any|a|one|once|ever|witnessed|experienced))?|\bnon-?|"
+    r"\b(?:worried|afraid|scared|risk of|at risk|prevent\w*|in case|might|avoid\w*|"
+    r"made sure|so (?:he|she|i|they) (?:didn't|wouldn't|couldn't))(?: \w+){0,3}) ?$"
+)
+
+# Named categories and concept lexicons are matched together, in one pass over the words.
+_ALL_SET = PatternSet([pattern for _, pattern in _SINGLE + _CONCEPTS])
+_N_SINGLE = len(_SINGLE)
 
 _PAIN = compile_fast(
     r"\b(?:screaming in pain|in agony|agoni[sz]ing|excruciating|unbearable pain|severe pain|"
@@ -145,35 +348,74 @@ _MISDIAGNOSIS = compile_fast(
     r"\b(?:misdiagnos\w+|missed (?:the |my |a |his |her )?(?:diagnosis|fracture|break|"
     r"cancer|infection|stroke|heart attack)|wrong diagnosis|said it was (?:just |only )?(?:a |an )?"
     r"\w+|told (?:me|him|her|us) (?:it was|my \w+ was) (?:just |only )?(?:a |an )?\w+|"
-    r"as (?:gas|anxiety|stress|a sprain|a virus)|(?:was|were) actually|sent (?:me|him|her|us) "
-    r"home)\b"
+    r"as (?:gas|anxiety|stress|a sprain|a virus)|(?:was|were) actually|sent (?:(?:me|him|her|"
+    r"us) )?(?:home|off|away)|(?:said|told (?:me|him|her|us)|thought|insisted) (?:that )?"
+    r"(?:my |his |her |the |it )?(?:\w+ ){0,3}(?:was|were|is|was just|was only) (?:just |only |"
+    r"probably |likely |nothing but )?(?:a |an )?(?:constipation|gas|wind|anxiety|stress|"
+    r"virus|viral|bug|nothing|muscular|sprain|cyst|indigestion|heartburn|growing pains|"
+    r"colic|flu|period pain|pulled muscle|panic|in (?:my|his|her) head|normal|fine|"
+    r"benign|harmless)|not to worry|nothing to worry about|fobbed (?:me|us|him|her) off|"
+    r"dismissed (?:it|my|his|her|me|him|us)|(?:with|given) (?:some )?(?:paracetamol|"
+    r"laxatives|antibiotics|ibuprofen|antacids|painkillers)|brushed (?:it|me|him|her) off)\b"
 )
 _HARM = compile_fast(
     r"\b(?:surgery|ruptured|fracture\w*|cancer|melanoma|spread|icu|emergency|died|worse|"
-    r"hospitali[sz]ed|admitted|bone graft|sepsis|stroke|heart attack|amputat\w+)\b"
+    r"hospitali[sz]ed|admitted|bone graft|sepsis|stroke|heart attack|amputat\w+|burst|"
+    r"perforated|stage (?:\d|two|three|four|iii|iv)|terminal|intensive care|meningitis|"
+    r"appendicitis|turned out|blood clot|clot|embolism|ectopic|tumou?r|lost (?:the|our|my) "
+    r"baby|resus\w*|collapsed|septic|life support|brain damage)\b"
 )
+
+
+def _negated(text: str, start: int) -> bool:
+    """A negator or hedge just before an event ("never felt neglected", "non-threatening",
+    "worried she might fall"), not one that governs a later verb ("nobody noticed he fell")."""
+    return _NEGATED.search(text, max(0, start - 40), start) is not None
 
 
 def detect_urgent(
     text: str, starts: Starts | None = None
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Reason codes that fire on the normalised text, and the evidence for each."""
+    codes, evidence, _ = urgent_events(text, starts)
+    return codes, evidence
+
+
+def urgent_events(
+    text: str, starts: Starts | None = None
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[int, int, str], ...]]:
+    """Reason codes, the evidence for each, and (start, end, code) of each deciding match."""
     codes: list[str] = []
     evidence: list[str] = []
+    spans: list[tuple[int, int, str]] = []
     starts = text_starts(text) if starts is None else starts
-    for (code, _), found in zip(_SINGLE, _SINGLE_SET.scan(text, starts), strict=True):
-        match = found[0] if found else None
+    scanned = _ALL_SET.scan(text, starts)
+    for (code, _), found in zip(_SINGLE, scanned[:_N_SINGLE], strict=True):
+        match = next((m for m in found if not _negated(text, m.start())), None)
         if match:
             codes.append(code)
+            spans.append((match.start(), match.end(), code))
             evidence.append(f'urgent {code}: "{match.group(0)[:60]}"')
+    for (code, _), found in zip(_CONCEPTS, scanned[_N_SINGLE:], strict=True):
+        if code in codes:
+            continue
+        for match in found:
+            if not _negated(text, match.start()):
+                codes.append(code)
+                spans.append((match.start(), match.end(), code))
+                evidence.append(f'urgent {code}: "{match.group(0)[:60]}"')
+                break
     pain = _PAIN.search(text)
     untreated = _UNTREATED.search(text) if pain else None
-    if pain and untreated:
+    if pain and untreated and "severe_pain_untreated" not in codes:
         codes.append("severe_pain_untreated")
+        first, last = sorted((pain, untreated), key=lambda m: m.start())
+        spans.append((first.start(), max(first.end(), last.end()), "severe_pain_untreated"))
         evidence.append(f'urgent severe_pain_untreated: "{pain.group(0)}" + "{untreated.group(0)}"')
     wrong = _MISDIAGNOSIS.search(text)
     harm = _HARM.search(text, wrong.end()) if wrong else None
-    if wrong and harm:
+    if wrong and harm and "misdiagnosis_harm" not in codes:
         codes.append("misdiagnosis_harm")
+        spans.append((wrong.start(), harm.end(), "misdiagnosis_harm"))
         evidence.append(f'urgent misdiagnosis_harm: "{wrong.group(0)}" + "{harm.group(0)}"')
-    return tuple(codes), tuple(evidence)
+    return tuple(codes), tuple(evidence), tuple(spans)

@@ -3,9 +3,10 @@
 Where the engine meets a target, the test asserts the target itself. Where it does not yet,
 the floor is the figure the engine reached, so a regression shows; the docs list those misses.
 
-hybrid-3.0 learns from the dev set, held-out 1-3 and the NHS file (bench/train_sentiment.py),
-so those figures are training-set figures now; the honest measures are the cross-validation
-figures in docs/analysis.md and held-out 4, which nothing was trained or tuned on.
+hybrid-3.x learns from the dev set, held-out 1-3 and the NHS file (bench/train_sentiment.py),
+so those figures are training-set figures now; held-out 4 was read while building 3.1; the
+honest measures are the cross-validation figures in docs/analysis.md and held-out 5, which
+nothing was trained or tuned on.
 
 Tests that need the shared data fail when the CI environment variable is set and the file
 is missing (a CI run must measure, not silently skip); elsewhere they skip.
@@ -119,20 +120,34 @@ def test_heldout_set_3_written_before_2_3() -> None:
     assert report["urgent_precision"] >= URGENT_PRECISION
 
 
-def test_heldout_set_4_final_measure() -> None:
-    """80 comments written before hybrid-3.0; never trained or tuned on, errors never read.
+def test_heldout_set_4_development_set_for_3_1() -> None:
+    """80 comments written before hybrid-3.0; never trained on. Its errors were read while
+    building hybrid-3.1 (urgent concept lexicons, theme cues), so it is a development set now.
 
-    heuristic-2.3 scored 0.688 / 0.754 / 0.759, urgent recall 0.462. hybrid-3.0 reaches
-    4-class 0.762 (target 0.85), pos/neg 0.902 (target 0.92), theme F1 0.759 (target 0.85),
-    urgent recall 0.462 (target 0.92) with precision 1.0: all but urgent precision missed,
-    so these are floors.
+    hybrid-3.0: 0.762 / 0.902 / 0.759, urgent recall 0.462. hybrid-3.1: 4-class 0.838,
+    pos/neg 0.967, theme F1 0.861, urgent recall 1.0, precision 1.0.
     """
     report = _jsonl(HERE / "heldout_comments_4.jsonl")
     assert report["samples"] == 80
-    assert report["accuracy"] >= 0.76
-    assert report["pos_neg_accuracy"] >= 0.90
-    assert report["theme_micro_f1"] >= 0.75
-    assert report["urgent_recall"] >= 0.46
+    assert report["accuracy"] >= 0.83
+    assert report["pos_neg_accuracy"] >= POS_NEG
+    assert report["theme_micro_f1"] >= THEME_F1
+    assert report["urgent_recall"] >= URGENT_RECALL
+    assert report["urgent_precision"] >= URGENT_PRECISION
+
+
+def test_heldout_set_5_final_measure() -> None:
+    """101 comments written before any 3.1 change; never trained or tuned on, its errors
+    never read. hybrid-3.0 scored 4-class 0.772, pos/neg 0.939, theme F1 0.661, urgent recall
+    0.136 (3 of 22), precision 1.0. hybrid-3.1: 0.822 (target 0.85), 0.951, 0.742 (target
+    0.85), urgent recall 0.955, precision 0.955. 4-class and theme F1 are floors.
+    """
+    report = _jsonl(HERE / "heldout_comments_5.jsonl")
+    assert report["samples"] == 101
+    assert report["accuracy"] >= 0.82
+    assert report["pos_neg_accuracy"] >= POS_NEG
+    assert report["theme_micro_f1"] >= 0.74
+    assert report["urgent_recall"] >= URGENT_RECALL
     assert report["urgent_precision"] >= URGENT_PRECISION
 
 

@@ -317,3 +317,139 @@ def test_spent_negation_and_no_change_idioms() -> None:
 def test_no_as_a_noun_phrase_is_not_nothing_to_improve() -> None:
     assert sentiment("No windows open. Stuffy room.", "What could we improve?") == "negative"
     assert sentiment("No, it was all fine.", "What could we improve?") == "positive"
+
+
+# 3.1: urgent events told without the category's name (concept lexicons: a harm act joined
+# to a clinical object or a vulnerable person), with a negation/hedge check.
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            "They gave my nan the wrong tablets at teatime, ones meant for the lady in the "
+            "next bed.",
+            "medication_error",
+        ),
+        ("She was given 10mg instead of 1mg of morphine.", "medication_error"),
+        ("My dad was given a double dose of his blood thinner.", "medication_error"),
+        ("His insulin wasn't given for two days because the chart was lost.", "medication_error"),
+        ("The pharmacist mixed up my tablets with another patient's.", "medication_error"),
+        ("Me dieron la medicina equivocada y terminé en urgencias.", "medication_error"),
+        ("Grandad ended up on the floor of the bathroom and nobody came for an hour.", "fall"),
+        ("Mum slipped in the shower on the ward and banged her head.", "fall"),
+        ("My aunt took a tumble getting off the trolley.", "fall"),
+        (
+            "I told the GP I had been stockpiling my pills and he just said to see how I go.",
+            "self_harm",
+        ),
+        ("She has been cutting herself again and nobody will see her.", "self_harm"),
+        (
+            "When I told the triage nurse I'd been thinking about ending things she shrugged.",
+            "self_harm",
+        ),
+        ("A nurse shouted at my mother and dragged her back into bed.", "abuse"),
+        ("One of the carers was rough with dad and left bruises on his arms.", "abuse"),
+        ("The doctor told me I was faking it and to stop wasting his time.", "abuse"),
+        ("The male nurse kept touching my thigh while taking my blood pressure.", "abuse"),
+        (
+            "The receptionist said people like us shouldn't expect to be seen quickly.",
+            "discrimination",
+        ),
+        ("I was refused a bed because I'm a traveller.", "discrimination"),
+        ("She made jokes about my headscarf and asked if I understood English.", "discrimination"),
+        ("The nurse shared my results with my mother without asking me.", "privacy_breach"),
+        (
+            "The consultant discussed my diagnosis in the waiting room where everyone could hear.",
+            "privacy_breach",
+        ),
+        ("My discharge letter was sent to my old address and my ex opened it.", "privacy_breach"),
+        ("They handed me another patient's letter with all her details.", "privacy_breach"),
+        ("The same cloth was used to wipe the toilet and then the bed table.", "infection_control"),
+        (
+            "He dropped the cannula on the floor and then tried to put it in my arm.",
+            "infection_control",
+        ),
+        ("The nurse took my blood without gloves.", "infection_control"),
+        ("Dad was left lying in his own mess for hours.", "neglect"),
+        (
+            "Nobody came when I pressed the buzzer for over an hour, so I wet myself.",
+            "neglect",
+        ),
+        ("Her water jug was out of reach all day and she was never offered a drink.", "neglect"),
+        ("Mum had not eaten for three days and nobody noticed.", "neglect"),
+        ("She was begging for pain relief all night after her operation.", "severe_pain_untreated"),
+        (
+            "They told me it was just a pulled muscle. It was a blood clot and I nearly lost "
+            "my leg.",
+            "misdiagnosis_harm",
+        ),
+        (
+            "The GP said it was nothing to worry about; six months later it had spread.",
+            "misdiagnosis_harm",
+        ),
+        (
+            "Sent home twice with 'a virus'. Turned out to be meningitis.",
+            "misdiagnosis_harm",
+        ),
+    ],
+)
+def test_urgent_concepts(text: str, reason: str) -> None:
+    result = analyze(text)
+    assert result.urgent, result.explanation
+    assert reason in result.urgent_reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "They gave me the wrong date for my appointment.",
+        "The nurse double-checked my allergies and my wristband before every dose.",
+        "The falls team came to my house after discharge and fitted rails.",
+        "I was worried my mum might fall so they gave her a sensor mat.",
+        "Staff always washed their hands and changed gloves between patients.",
+        "Never felt neglected, someone was always there.",
+        "The atmosphere was calm and non-threatening.",
+        "The nurse gave me time to explain how I was feeling.",
+        "We need more people like her.",
+        "The care fell short of what I expected.",
+        "My pain was well controlled and the nurses came quickly whenever I pressed the buzzer.",
+        "The doctor explained my diagnosis clearly in a private room.",
+        "The nurse helped me up when I felt dizzy, so I didn't fall.",
+        "They asked before sharing anything with my family, which I appreciated.",
+        "The doctor made a comment about my weight in front of my kids. I felt humiliated.",
+    ],
+)
+def test_urgent_concepts_keep_precision(text: str) -> None:
+    result = analyze(text)
+    assert not result.urgent, result.explanation
+
+
+def test_urgent_event_marks_its_theme_not_its_setting() -> None:
+    fall = themes("Mum slipped on the bathroom floor on the ward and banged her head.")
+    assert "clinical_care" in fall
+    assert "facilities" not in fall
+    assert "privacy" in themes("The nurse read out my diagnosis to the whole waiting room.")
+    assert "staff_attitude" in themes("A carer dragged my father back into bed by his arm.")
+
+
+def test_plain_visit_fact_stays_neutral() -> None:
+    assert sentiment("Came in for my annual flu jab.") == "neutral"
+    assert sentiment("Had a knee X-ray today.") == "neutral"
+    assert sentiment("Three cancellations of my operation, each one the day before.") != "neutral"
+
+
+def test_sarcasm_idioms() -> None:
+    assert sentiment("Got three different answers. Great system you have there.") == "negative"
+    assert analyze("The express clinic. Express my foot. Two and a half hours.").polarity < 0
+    assert sentiment("Great team you have here, thank you all.") == "positive"
+
+
+def test_spanish_superlative_and_contrast() -> None:
+    assert sentiment("El hospital está limpio pero la comida es malísima.") == "mixed"
+    assert sentiment("La atención fue buenísima.") == "positive"
+
+
+def test_new_theme_cues() -> None:
+    assert "staff_attitude" in themes("Shoutout to the lady on reception, an absolute star.")
+    assert "communication" in themes("Been told three different things by three different people.")
+    assert "wait_time" in themes("In at 7 and home by 1, brilliant.")
+    assert "clinical_care" in themes("The nurse caught that his oxygen was dropping. So grateful.")
