@@ -52,6 +52,7 @@ from feedback.web.loop_pages import tracking, you_said_we_did, you_said_we_did_h
 from feedback.web.rendering import client_address, render
 from feedback.web.request_log import RequestLogMiddleware
 from feedback.web.results_pages import results_page
+from feedback.web.review_pages import ReviewAdminController
 from feedback.web.security_headers import security_headers
 from feedback.web.session_middleware import StaffSessionMiddleware
 from feedback.web.ticket_pages import (
@@ -173,6 +174,7 @@ def create_app(settings: Settings) -> Litestar:
             RoutingAdminController,
             OutboxAdminController,
             VisitImportController,
+            ReviewAdminController,
             ApiController,
             survey_router(
                 sink=partial(take_survey_response, base_url=settings.base_url),

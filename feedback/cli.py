@@ -156,6 +156,55 @@ def rescore(batch_size: int) -> None:
 
 
 @main.command()
+@click.option(
+    "--source", "source_ids", multiple=True, type=int, help="Only this source id (repeatable)."
+)
+def scrape(source_ids: tuple[int, ...]) -> None:
+    """Collect online reviews now: every enabled source, or the ones named."""
+    from feedback.services.reviews import ReviewConfig, list_sources, run_source
+
+    settings = _settings()
+    config = ReviewConfig.from_settings(settings)
+
+    async def work() -> list[tuple[dict, object]]:
+        sources = await list_sources()
+        known = {source["id"] for source in sources}
+        unknown = sorted(set(source_ids) - known)
+        if unknown:
+            raise click.BadParameter(
+                f"no review source with id {unknown[0]}", param_hint="--source"
+            )
+        chosen = [
+            source
+            for source in sources
+            if (source["id"] in source_ids if source_ids else source["enabled"])
+            and source["kind"] != "csv"
+        ]
+        return [
+            (source, await run_source(source["id"], config, trigger="cli")) for source in chosen
+        ]
+
+    results = _run_with_database(settings, work)
+    failed = False
+    for source, summary in results:
+        if summary is None:
+            click.echo(f"{source['name']}: skipped, another process is collecting it right now")
+            continue
+        click.echo(
+            f"{source['name']}: {summary.status}; {summary.pages} page(s), "
+            f"{summary.fetched} fetched, {summary.added} added, {summary.updated} updated, "
+            f"{summary.unchanged} unchanged, {summary.failed} failed"
+        )
+        for problem in summary.problems:
+            click.echo(f"  - {problem}")
+        failed = failed or summary.status == "failed"
+    if not results:
+        click.echo("No review sources to collect.")
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
 @click.option("--deploy", is_flag=True, required=True, help="Check production settings.")
 def check(deploy: bool) -> None:
     """Refuse insecure production settings (exit status 1, with what to change)."""

@@ -27,4 +27,9 @@ def deploy_problems(settings: Settings) -> list[str]:
             "SMTP_URL sends mail unencrypted to another host: use smtps:// or "
             "smtp+starttls:// (certificates are verified)."
         )
+    if settings.review_fetch_allow_loopback:
+        problems.append(
+            "REVIEW_FETCH_ALLOW_LOOPBACK is on: the review fetcher could be pointed at this "
+            "machine's own services. Switch it off outside tests."
+        )
     return problems

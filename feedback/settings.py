@@ -41,6 +41,12 @@ class Settings:
     dispatch_in_process: bool = True
     survey_reminder_days: int = 5
     kiosk_limit_per_hour: int = 30
+    review_host_interval_seconds: int = 2
+    review_fetch_allow_loopback: bool = False
+    google_business_token: str = ""
+    google_business_api_url: str = "https://mybusiness.googleapis.com"
+    yelp_api_key: str = ""
+    yelp_api_url: str = "https://api.yelp.com"
 
     @property
     def is_development(self) -> bool:
@@ -171,7 +177,16 @@ ENVIRONMENT_VARIABLES: dict[str, tuple[str, object]] = {
     "DISPATCH_IN_PROCESS": ("dispatch_in_process", _parse_bool),
     "SURVEY_REMINDER_DAYS": ("survey_reminder_days", _parse_non_negative_int),
     "KIOSK_LIMIT_PER_HOUR": ("kiosk_limit_per_hour", _parse_positive_int),
+    "REVIEW_HOST_INTERVAL_SECONDS": ("review_host_interval_seconds", _parse_non_negative_int),
+    "REVIEW_FETCH_ALLOW_LOOPBACK": ("review_fetch_allow_loopback", _parse_bool),
+    "GOOGLE_BUSINESS_TOKEN": ("google_business_token", str),
+    "GOOGLE_BUSINESS_API_URL": ("google_business_api_url", _parse_http_url),
+    "YELP_API_KEY": ("yelp_api_key", str),
+    "YELP_API_URL": ("yelp_api_url", _parse_http_url),
 }
+
+
+SECRET_VARIABLES = ("SECRET_KEY", "GOOGLE_BUSINESS_TOKEN", "YELP_API_KEY")
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -198,7 +213,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 
 def _describe(variable: str, raw: str) -> str:
     # Never echo secrets or credentials back into logs or terminals.
-    if variable in ("SECRET_KEY",):
+    if variable in SECRET_VARIABLES:
         return f"{len(raw)} characters"
     if variable in ("DATABASE_URL", "SMTP_URL"):
         parts = urlsplit(raw)

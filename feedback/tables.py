@@ -37,6 +37,60 @@ class StaffSession(Table, tablename="staff_session"):
     flash = JSON(default="[]")
 
 
+class ReviewSource(Table, tablename="review_source"):
+    """Where a location's public reviews are collected from. `kind` is page, google, yelp or
+    csv; `settings` holds the non-secret parameters (start URL, account and location ids,
+    business id). API credentials come from settings, never from this table."""
+
+    name = Varchar(length=120)
+    kind = Varchar(length=20, index=True)
+    location = ForeignKey(references=Location, on_delete=OnDelete.restrict, index=True)
+    settings = JSON(default="{}")
+    enabled = Boolean(default=True)
+    interval_hours = Integer(default=24)
+    next_run_at = Timestamptz(null=True, default=None, index=True)
+    # A run claims its source until this time, so two schedulers never run one source at once.
+    leased_until = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ReviewRun(Table, tablename="review_run"):
+    """One collection from one source: what was fetched, added, updated and failed."""
+
+    source = ForeignKey(references=ReviewSource, on_delete=OnDelete.cascade, index=True)
+    trigger = Varchar(length=20)
+    status = Varchar(length=20, default="running", index=True)
+    started_at = Timestamptz(default=TimestamptzNow(), index=True)
+    finished_at = Timestamptz(null=True, default=None)
+    pages = Integer(default=0)
+    fetched = Integer(default=0)
+    added = Integer(default=0)
+    updated = Integer(default=0)
+    unchanged = Integer(default=0)
+    failed = Integer(default=0)
+    problems = JSON(default="[]")
+    aggregate_rating = DoublePrecision(null=True, default=None)
+    aggregate_count = Integer(null=True, default=None)
+
+
+class Review(Table, tablename="online_review"):
+    """A public review, stored once per source and identity (the site's id, else a hash of its
+    content). Only the author's display name is kept; reviews are never linked to patients."""
+
+    source = ForeignKey(references=ReviewSource, on_delete=OnDelete.restrict, index=True)
+    source_key = Varchar(length=220, unique=True)
+    rating = DoublePrecision(null=True, default=None)
+    author = Varchar(length=200, default="")
+    title = Varchar(length=300, default="")
+    url = Text(default="")
+    published_at = Timestamptz(null=True, default=None, index=True)
+    content_hash = Varchar(length=64)
+    first_seen_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(null=True, default=None)
+    reply_draft = Text(default="")
+    reply_updated_at = Timestamptz(null=True, default=None)
+
+
 class FeedbackItem(Table, tablename="feedback_item"):
     """The unit of the loop, whatever its source, with its analysis."""
 
@@ -54,6 +108,7 @@ class FeedbackItem(Table, tablename="feedback_item"):
     patient = ForeignKey(references=Patient, null=True, on_delete=OnDelete.set_null)
     response = ForeignKey(references=Response, null=True, on_delete=OnDelete.set_null, index=True)
     question_key = Varchar(length=40, default="")
+    review = ForeignKey(references=Review, null=True, on_delete=OnDelete.set_null, index=True)
     received_at = Timestamptz(default=TimestamptzNow(), index=True)
     language = Varchar(length=8, default="und")
     sentiment = Varchar(length=10, default="neutral", index=True)

@@ -13,6 +13,7 @@ from feedback.auth.sessions import SessionPolicy, purge_expired_sessions
 from feedback.logs import exception_summary, log_event
 from feedback.services.escalation import escalate_overdue, send_digests
 from feedback.services.improvements import still_consents
+from feedback.services.reviews import ReviewConfig, run_due_sources
 from feedback.settings import Settings
 from integrations.email import Dispatcher, SmtpSender
 from integrations.ratelimit import purge_before
@@ -22,6 +23,8 @@ DISPATCH_INTERVAL_SECONDS = 2.0
 REMINDER_INTERVAL_SECONDS = 600.0
 HOUSEKEEPING_INTERVAL_SECONDS = 3600.0
 TICKET_CLOCK_INTERVAL_SECONDS = 900.0
+# How often the scheduler looks for review sources that are due (each has its own interval).
+REVIEW_SCHEDULE_INTERVAL_SECONDS = 300.0
 
 
 def build_dispatcher(settings: Settings) -> Dispatcher:
@@ -57,6 +60,11 @@ class BackgroundWork:
                 self._every(TICKET_CLOCK_INTERVAL_SECONDS, self._ticket_clock, "ticket_clock")
             )
         )
+        self.tasks.append(
+            asyncio.create_task(
+                self._every(REVIEW_SCHEDULE_INTERVAL_SECONDS, self._collect_reviews, "reviews")
+            )
+        )
         if self.settings.survey_reminder_days:
             self.tasks.append(
                 asyncio.create_task(
@@ -67,6 +75,9 @@ class BackgroundWork:
     async def _ticket_clock(self) -> None:
         await escalate_overdue(self.settings.base_url)
         await send_digests(self.settings.base_url)
+
+    async def _collect_reviews(self) -> None:
+        await run_due_sources(ReviewConfig.from_settings(self.settings))
 
     async def _housekeeping(self) -> None:
         """Expired staff sessions and old rate-limit counters are dropped, not kept forever."""

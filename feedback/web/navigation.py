@@ -30,6 +30,7 @@ NAV_LINKS: tuple[NavLink, ...] = (
     NavLink("Surveys", "/admin/surveys", frozenset({Role.ADMIN})),
     NavLink("Routing", "/admin/routing", frozenset({Role.ADMIN})),
     NavLink("Import visits", "/admin/visits/import", frozenset({Role.ADMIN})),
+    NavLink("Reviews", "/admin/reviews/", frozenset({Role.ADMIN})),
     NavLink("Users", "/admin/users", frozenset({Role.ADMIN})),
     NavLink("Email", "/admin/outbox", frozenset({Role.ADMIN})),
 )

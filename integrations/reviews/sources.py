@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from integrations.reviews.apis import parse_google_reviews, parse_yelp_reviews
 from integrations.reviews.extract import extract_reviews
-from integrations.reviews.fetch import Fetcher, FetchError
+from integrations.reviews.fetch import Fetcher, FetchError, RobotsDisallowed
 from integrations.reviews.records import AggregateRating, PageReviews, ReviewRecord
 
 GOOGLE_API = "https://mybusiness.googleapis.com"
@@ -48,6 +48,10 @@ async def collect_pages(
         url = queue.pop(0)
         try:
             fetched = await fetcher.get(url)
+        except RobotsDisallowed:
+            if collected.pages == 0:
+                raise
+            continue  # the site asked crawlers to stay out of that page: not a failure
         except FetchError as exc:
             if collected.pages == 0:
                 raise

@@ -39,6 +39,12 @@ def test_each_insecure_setting_is_named():
         assert phrase in problems
 
 
+def test_a_review_fetcher_allowed_onto_loopback_is_refused():
+    problems = deploy_problems(load_settings({**GOOD, "REVIEW_FETCH_ALLOW_LOOPBACK": "true"}))
+    assert len(problems) == 1
+    assert problems[0].startswith("REVIEW_FETCH_ALLOW_LOOPBACK is on")
+
+
 def test_the_command_checks_the_sqlite_file_too(sqlite_database_url):
     env = {**os.environ, **GOOD, "DATABASE_URL": sqlite_database_url}
     ok = subprocess.run(
