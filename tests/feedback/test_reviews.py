@@ -314,10 +314,10 @@ async def test_a_csv_upload_is_all_or_nothing(
     source = await reviews.add_source("Healthgrades export", "csv", routed["location"], {}, 24)
     config = config_for(review_settings)
     bad = (
-        "text,rating,author,date\n"
-        "Lovely staff,5,Ann,2026-11-02\n"
-        "Parking was a nightmare,seven,Bob,2026-11-03\n"
-    ).encode()
+        b"text,rating,author,date\n"
+        b"Lovely staff,5,Ann,2026-11-02\n"
+        b"Parking was a nightmare,seven,Bob,2026-11-03\n"
+    )
     with pytest.raises(ReviewCsvError) as raised:
         await reviews.import_csv(source, bad, config)
     assert [(p.row, p.column) for p in raised.value.problems] == [(3, "rating")]
