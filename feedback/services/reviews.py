@@ -491,3 +491,33 @@ async def _update_review(
     # An edit can turn praise into a complaint: route it now, as if it had just arrived.
     stored = await FeedbackItem.select().where(FeedbackItem.id == item.id).first()
     await open_tickets([stored], base_url=base_url)
+
+
+# --- replies ----------------------------------------------------------------------------------
+
+
+async def review_details(item_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The public review behind each of these feedback items (those that came from one)."""
+    if not item_ids:
+        return {}
+    rows = await FeedbackItem.select(
+        FeedbackItem.id,
+        FeedbackItem.review.id.as_alias("review_id"),
+        FeedbackItem.review.author.as_alias("author"),
+        FeedbackItem.review.title.as_alias("title"),
+        FeedbackItem.review.url.as_alias("url"),
+        FeedbackItem.review.rating.as_alias("review_rating"),
+        FeedbackItem.review.reply_draft.as_alias("reply_draft"),
+        FeedbackItem.review.source.name.as_alias("source_name"),
+    ).where(FeedbackItem.id.is_in(item_ids) & FeedbackItem.review.is_not_null())
+    return {row.pop("id"): row for row in rows}
+
+
+async def store_reply_draft(item_id: int, text: str) -> None:
+    """Keep a lead's reply draft on the review (checked by the caller; never published)."""
+    details = await review_details([item_id])
+    if item_id not in details:
+        raise ReviewSourceError({"reply": "Only public reviews can be answered."})
+    await Review.update({Review.reply_draft: text.strip(), Review.reply_updated_at: _now()}).where(
+        Review.id == details[item_id]["review_id"]
+    )

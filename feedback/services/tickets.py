@@ -10,10 +10,12 @@ from piccolo.engine.sqlite import SQLiteEngine
 
 from feedback.analysis import THEMES
 from feedback.auth.roles import CurrentStaff
+from feedback.reply_check import reply_problems
 from feedback.routing import PRIORITIES
 from feedback.routing.rules import SOURCES
 from feedback.services import audit
 from feedback.services.feedback_list import NotVisible, decoded_feedback, feedback_columns
+from feedback.services.reviews import review_details, store_reply_draft
 from feedback.tables import FeedbackItem, StaffUser, Ticket, TicketEvent, TicketFeedback
 from feedback.tickets.states import OPEN_STATUSES, STATUSES, TransitionError, next_status
 from integrations.db_values import aware, loaded
@@ -179,6 +181,9 @@ async def get_ticket(viewer: CurrentStaff, ticket_id: int) -> dict[str, Any]:
     )
     for event in events:
         event["detail"] = loaded(event["detail"])
+    reviews = await review_details([item["id"] for item in items])
+    for item in items:
+        item["review"] = reviews.get(item["id"])
     ticket["tags"] = loaded(ticket["tags"]) or []
     ticket["feedback"] = items
     ticket["events"] = events
@@ -275,6 +280,24 @@ async def add_note(viewer: CurrentStaff, ticket_id: int, text: str) -> None:
     if len(text) > MAX_NOTE:
         raise TicketError(f"Notes can have at most {MAX_NOTE} characters.")
     await _record(viewer, ticket_id, "note", {"text": text})
+
+
+async def draft_reply(viewer: CurrentStaff, ticket_id: int, item_id: int, text: str) -> None:
+    """A lead drafts an answer to a public review on their ticket. Publishing stays outside
+    the product; the draft is refused when it would name the reviewer with health details."""
+    await _changeable(viewer, ticket_id)
+    linked = await TicketFeedback.exists().where(
+        (TicketFeedback.ticket == ticket_id) & (TicketFeedback.feedback_item == item_id)
+    )
+    details = await review_details([item_id]) if linked else {}
+    if item_id not in details:
+        raise TicketError("Only a public review on this ticket can be answered.")
+    problems = reply_problems(text, details[item_id]["author"])
+    if problems:
+        raise TicketError(problems[0])
+    async with Ticket._meta.db.transaction():
+        await store_reply_draft(item_id, text)
+        await _record(viewer, ticket_id, "reply_drafted", {"feedback": item_id})
 
 
 async def assignable_staff(department_id: int) -> list[dict[str, Any]]:

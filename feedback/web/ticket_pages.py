@@ -25,6 +25,7 @@ from feedback.services.tickets import (
     assignable_staff,
     bulk_change,
     change_status,
+    draft_reply,
     get_ticket,
     list_tickets,
     merge_into,
@@ -92,7 +93,11 @@ async def ticket_bulk(request: Request) -> Response:
 
 
 async def _ticket_page(
-    request: Request, ticket_id: int, error: str | None = None, status_code: int = 200
+    request: Request,
+    ticket_id: int,
+    error: str | None = None,
+    status_code: int = 200,
+    **extra: Any,
 ) -> Response:
     try:
         ticket = await get_ticket(request.scope["user"], ticket_id)
@@ -113,6 +118,9 @@ async def _ticket_page(
         if staff.can_change_department(ticket["department"])
         else [],
         "error": error,
+        "reply_error": None,
+        "reply_drafts": {},
+        **extra,
     }
     return await render(
         request,
@@ -191,6 +199,32 @@ async def ticket_note(request: Request, ticket_id: FromPath[int]) -> Response:
         lambda form: add_note(staff, ticket_id, str(form.get("text", ""))),
         lambda _: "Note added.",
     )
+
+
+@post("/tickets/{ticket_id:int}/reply", guards=[READERS], include_in_schema=False)
+async def ticket_reply(request: Request, ticket_id: FromPath[int]) -> Response:
+    """A refused draft comes back in its form with the reason (a lead's words are not lost);
+    a saved one returns to the ticket. The whole page answers: the form lives beside the
+    review, outside the work panel."""
+    form = await request.form()
+    item_id = _number(form.get("feedback")) or 0
+    text = str(form.get("reply", ""))
+    try:
+        await draft_reply(request.scope["user"], ticket_id, item_id, text)
+    except NotVisible:
+        raise NotFoundException("No ticket with this number is visible to you.") from None
+    except TicketError as exc:
+        return await _ticket_page(
+            request,
+            ticket_id,
+            status_code=422,
+            reply_error={"feedback": item_id, "message": str(exc)},
+            reply_drafts={item_id: text},
+        )
+    await add_flash(
+        request.scope["auth"].id, "success", "Reply draft saved. Post it on the review site."
+    )
+    return Redirect(f"/tickets/{ticket_id}#fb-{item_id}", status_code=303)
 
 
 @post("/tickets/{ticket_id:int}/owner", guards=[READERS], include_in_schema=False)

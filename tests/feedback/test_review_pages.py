@@ -132,3 +132,54 @@ async def test_only_admins_manage_review_sources(client, role: str) -> None:
     department = None if role == "executive" else await factories.department()
     await sign_in(client, await factories.staff(role, department), factories.PASSWORD)
     assert (await client.get("/admin/reviews/")).status_code == 403
+
+
+async def test_a_lead_drafts_a_reply_and_a_name_with_health_details_is_refused(client) -> None:
+    from feedback.services import reviews
+    from feedback.services.routing import seed_default_rules
+    from feedback.tables import Review, Ticket, TicketEvent
+    from integrations.reviews import ReviewRecord
+    from surveys.tables import Department
+
+    billing = (
+        await Department.insert(Department(name="Billing", slug="billing")).returning(Department.id)
+    )[0]["id"]
+    await factories.department("Patient Experience Office")
+    await seed_default_rules()
+    location = await factories.location()
+    source = await reviews.add_source("Export", "csv", location, {}, 24)
+    record = ReviewRecord(
+        text="I was charged twice for my knee surgery and billing never called back.",
+        rating=1.0,
+        author="Sam P.",
+        external_id="r-77",
+    )
+    assert await reviews.store_review(await reviews.get_source(source), record) == "added"
+    ticket = await Ticket.select().where(Ticket.department == billing).first()
+    item = await FeedbackItem.select(FeedbackItem.id).first()
+    await sign_in(client, await factories.staff("lead", billing), factories.PASSWORD)
+    path = f"/tickets/{ticket['id']}"
+    token = await csrf_token(client, path)
+    page = await client.get(path)
+    assert "Public review on Export by Sam P., 1.0 of 5" in page.text
+
+    risky = "Dear Sam, we are sorry about the bill for your knee surgery."
+    refused = await client.post(
+        f"{path}/reply", data={"_csrf_token": token, "feedback": item["id"], "reply": risky}
+    )
+    assert refused.status_code == 422
+    assert "names the reviewer" in refused.text
+    assert "we are sorry about the bill for your knee surgery." in refused.text  # kept
+    assert (await Review.select(Review.reply_draft).first())["reply_draft"] == ""
+
+    safe = (
+        "Thank you for telling us. We have fixed the double charge you describe; please "
+        "call the billing office so we can confirm your refund."
+    )
+    saved = await client.post(
+        f"{path}/reply", data={"_csrf_token": token, "feedback": item["id"], "reply": safe}
+    )
+    assert saved.status_code == 303
+    assert (await Review.select(Review.reply_draft).first())["reply_draft"] == safe
+    events = await TicketEvent.select(TicketEvent.kind).where(TicketEvent.ticket == ticket["id"])
+    assert "reply_drafted" in [event["kind"] for event in events]
