@@ -12,9 +12,11 @@ from feedback.auth.roles import CurrentStaff, Role
 from feedback.auth.sessions import end_all_sessions_of
 from feedback.services.feedback_items import NewFeedback, build_item
 from feedback.services.improvements import Draft, create_improvement, publish
+from feedback.services.reviews import add_source, get_source, store_review
 from feedback.services.routing import open_tickets, seed_default_rules
 from feedback.services.tickets import change_status
 from feedback.tables import FeedbackItem, StaffUser, Ticket
+from integrations.reviews import ReviewRecord
 from surveys.service import (
     CONSENT_WORDING_VERSION,
     create_invitation,
@@ -321,9 +323,11 @@ async def seed_demo(
             )
         )
     await _demo_improvement(base_url, suppression_key)
+    reviews = await _demo_reviews(location_ids, rng, base_url)
     return (
         f"{len(LOCATIONS)} locations, {len(DEPARTMENTS)} departments, {len(accounts)} staff, "
-        f"{patients} patients, {visits} visits, {len(feedback_rows)} pieces of survey feedback"
+        f"{patients} patients, {visits} visits, {len(feedback_rows)} pieces of survey feedback, "
+        f"{reviews} online reviews"
     )
 
 
@@ -364,6 +368,45 @@ async def issue_demo_credentials() -> list[tuple[str, str, str]]:
         await end_all_sessions_of(row["id"])
         credentials.append((row["role"], row["email"], password))
     return credentials
+
+
+# Synthetic public reviews (display names only, as review sites show them).
+DEMO_REVIEWS = (
+    (5, "Jordan K.", "The maternity team were kind and calm the whole night. Spotless rooms."),
+    (2, "Casey M.", "Waited almost three hours in the emergency department with no updates."),
+    (1, "R. Patel", "Charged twice for the same appointment and nobody answers the billing line."),
+    (4, "Alex T.", "Good care from the nurses, but parking is a nightmare."),
+    (5, "Sam O.", "Dr. Chen listened and explained everything clearly. Thank you!"),
+    (2, "Morgan L.", "The online portal kept logging me out and I could not see my results."),
+    (3, "Taylor B.", "Friendly staff, long wait to check in."),
+    (1, "Drew P.", "Front desk was rude and dismissive when I asked about my referral."),
+    (4, "Jamie R.", "Quick physiotherapy appointment and a very helpful therapist."),
+    (5, "Avery S.", "Caring staff in outpatient surgery; discharge instructions were clear."),
+)
+
+
+async def _demo_reviews(location_ids: dict[str, int], rng: random.Random, base_url: str) -> int:
+    """A review source per site with reviews imported (no network needed for the demo)."""
+    now = dt.datetime.now(dt.UTC)
+    stored = 0
+    for slug, location_id in location_ids.items():
+        source_id = await add_source("Public reviews (CSV export)", "csv", location_id, {}, 24)
+        source = await get_source(source_id)
+        assert source is not None
+        for number, (stars, author, text) in enumerate(DEMO_REVIEWS):
+            if rng.random() < 0.4:
+                continue
+            record = ReviewRecord(
+                text=text,
+                rating=float(stars),
+                author=author,
+                published_at=now - dt.timedelta(days=rng.randint(1, 180)),
+                url=REVIEW_URL.format(slug=slug) + f"#review-{number}",
+                external_id=f"demo-{slug}-{number}",
+            )
+            await store_review(source, record, base_url=base_url)
+            stored += 1
+    return stored
 
 
 async def _demo_improvement(base_url: str, suppression_key: bytes) -> None:

@@ -345,3 +345,54 @@ async def test_source_forms_list_every_problem(routed: dict[str, int]) -> None:
     with pytest.raises(reviews.ReviewSourceError) as raised:
         await reviews.add_source("Google", "google", routed["location"], {}, 24)
     assert set(raised.value.errors) == {"account_id", "location_id"}
+
+
+async def test_feedback_scrape_collects_every_enabled_source_and_reports_failures(
+    site: ReviewSite, database_url: str, routed: dict[str, int]
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import TEST_SECRET_KEY
+
+    serve_hospital(site)
+    site.routes["/gone"] = lambda h: respond(h, 410)
+    good = await reviews.add_source(
+        "Profile", "page", routed["location"], {"start_url": site.url("/reviews")}, 24
+    )
+    await reviews.add_source(
+        "Old profile", "page", routed["location"], {"start_url": site.url("/gone")}, 24
+    )
+    env = {
+        **os.environ,
+        "ENVIRONMENT": "test",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": TEST_SECRET_KEY,
+        "REVIEW_FETCH_ALLOW_LOOPBACK": "true",
+        "REVIEW_HOST_INTERVAL_SECONDS": "0",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "feedback", "scrape"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stderr  # one source failed
+    assert "Profile: ok; 2 page(s), 3 fetched, 3 added" in result.stdout
+    assert "Old profile: failed" in result.stdout
+    assert "the site answered 410" in result.stdout
+    assert await FeedbackItem.count().where(FeedbackItem.source == "review") == 3
+
+    only = subprocess.run(
+        [sys.executable, "-m", "feedback", "scrape", "--source", str(good)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert only.returncode == 0, only.stderr
+    assert only.stdout.splitlines() == [
+        "Profile: ok; 2 page(s), 3 fetched, 0 added, 0 updated, 3 unchanged, 0 failed"
+    ]
