@@ -204,6 +204,26 @@ def scrape(source_ids: tuple[int, ...]) -> None:
         sys.exit(1)
 
 
+@main.group()
+def audit() -> None:
+    """The audit log: append-only and hash-chained."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit chain; exit 1 if any entry was edited, deleted, reordered or
+    inserted. Prints the head hash: keep it somewhere else to detect a rewritten chain."""
+    from feedback.services.audit import verify_chain
+
+    report = _run_with_database(_settings(), verify_chain)
+    for problem in report.problems:
+        click.echo(f"✗ {problem}", err=True)
+    if not report.intact:
+        sys.exit(1)
+    older = f" ({report.unchained} older entries predate the chain)" if report.unchained else ""
+    click.echo(f"✓ {report.entries} audit entries, chain intact{older}. Head: {report.head}")
+
+
 @main.command()
 @click.option("--deploy", is_flag=True, required=True, help="Check production settings.")
 def check(deploy: bool) -> None:

@@ -195,6 +195,12 @@ class AuditEvent(Table, tablename="audit_event"):
     client_address = Varchar(length=64, default="")
     detail = JSON(default="{}")
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
+    # The hash chain: each entry hashes its own fields with its predecessor's hash, so an
+    # edited, deleted, reordered or inserted row breaks the chain (`feedback audit verify`).
+    # Unique by a raw index in the migration (SQLite cannot add a UNIQUE column).
+    sequence = Integer(null=True, default=None, index=True)
+    previous_hash = Varchar(length=64, default="")
+    entry_hash = Varchar(length=64, default="")
 
 
 class RoutingRule(Table, tablename="routing_rule"):
