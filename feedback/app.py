@@ -10,6 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
 from litestar.exceptions import HTTPException
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -49,6 +50,7 @@ from feedback.web.improvement_pages import (
     improvements,
 )
 from feedback.web.loop_pages import tracking, you_said_we_did, you_said_we_did_here
+from feedback.web.proxies import TrustedProxyMiddleware, parse_networks
 from feedback.web.rendering import client_address, render
 from feedback.web.request_log import RequestLogMiddleware
 from feedback.web.results_pages import results_page
@@ -201,7 +203,13 @@ def create_app(settings: Settings) -> Litestar:
                 include_in_schema=False,
             ),
         ],
-        middleware=[RequestLogMiddleware(), StaffSessionMiddleware(policy)],
+        middleware=[
+            DefineMiddleware(
+                TrustedProxyMiddleware, networks=parse_networks(settings.trusted_proxies)
+            ),
+            RequestLogMiddleware(),
+            StaffSessionMiddleware(policy),
+        ],
         before_send=[security_headers(hsts=settings.environment == "production")],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

@@ -83,7 +83,13 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     try:
         if workers == 1:
             uvicorn.run(
-                create_app(settings), host=host, port=port, access_log=False, log_config=None
+                create_app(settings),
+                host=host,
+                port=port,
+                access_log=False,
+                log_config=None,
+                # The app reads X-Forwarded-For itself, from TRUSTED_PROXIES only.
+                proxy_headers=False,
             )
         else:
             # Each worker process reads the same environment and builds its own app.
@@ -94,6 +100,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
                 workers=workers,
                 access_log=False,
                 log_config=None,
+                proxy_headers=False,
             )
     except SetupIncomplete as exc:
         click.echo(str(exc), err=True)

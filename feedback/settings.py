@@ -47,6 +47,7 @@ class Settings:
     google_business_api_url: str = "https://mybusiness.googleapis.com"
     yelp_api_key: str = ""
     yelp_api_url: str = "https://api.yelp.com"
+    trusted_proxies: str = ""
 
     @property
     def is_development(self) -> bool:
@@ -162,6 +163,13 @@ def _parse_mail_from(value: str) -> str:
     return value
 
 
+def _parse_trusted_proxies(value: str) -> str:
+    from feedback.web.proxies import parse_networks
+
+    parse_networks(value)  # raises ValueError naming the bad entry
+    return value
+
+
 ENVIRONMENT_VARIABLES: dict[str, tuple[str, object]] = {
     "ENVIRONMENT": ("environment", _parse_environment),
     "DATABASE_URL": ("database_url", _parse_database_url),
@@ -183,6 +191,7 @@ ENVIRONMENT_VARIABLES: dict[str, tuple[str, object]] = {
     "GOOGLE_BUSINESS_API_URL": ("google_business_api_url", _parse_http_url),
     "YELP_API_KEY": ("yelp_api_key", str),
     "YELP_API_URL": ("yelp_api_url", _parse_http_url),
+    "TRUSTED_PROXIES": ("trusted_proxies", _parse_trusted_proxies),
 }
 
 
