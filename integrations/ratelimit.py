@@ -18,12 +18,15 @@ def _window_start(now: dt.datetime, window: dt.timedelta) -> dt.datetime:
     return dt.datetime.fromtimestamp(epoch - epoch % seconds, tz=dt.UTC)
 
 
-async def hit(key: str, limit: int, window: dt.timedelta, now: dt.datetime | None = None) -> bool:
-    """Count one request for `key`; False once more than `limit` fall in the current window."""
-    now = now or dt.datetime.now(dt.UTC)
+def _bucket(key: str, window: dt.timedelta, now: dt.datetime) -> tuple[str, dt.datetime]:
     start = _window_start(now, window)
     digest = hashlib.sha256(key.encode()).hexdigest()[:64]
-    bucket = f"{digest}:{int(start.timestamp())}"
+    return f"{digest}:{int(start.timestamp())}", start
+
+
+async def hit(key: str, limit: int, window: dt.timedelta, now: dt.datetime | None = None) -> bool:
+    """Count one request for `key`; False once more than `limit` fall in the current window."""
+    bucket, start = _bucket(key, window, now or dt.datetime.now(dt.UTC))
     rows = await RateLimitBucket.raw(
         "INSERT INTO rate_limit_bucket (bucket, hits, window_start) VALUES ({}, 1, {}) "
         "ON CONFLICT (bucket) DO UPDATE SET hits = rate_limit_bucket.hits + 1 "
@@ -32,6 +35,17 @@ async def hit(key: str, limit: int, window: dt.timedelta, now: dt.datetime | Non
         start,
     )
     return rows[0]["hits"] <= limit
+
+
+async def hits(key: str, window: dt.timedelta, now: dt.datetime | None = None) -> int:
+    """How many times `key` was counted in the current window (without counting this look)."""
+    bucket, _ = _bucket(key, window, now or dt.datetime.now(dt.UTC))
+    row = (
+        await RateLimitBucket.select(RateLimitBucket.hits)
+        .where(RateLimitBucket.bucket == bucket)
+        .first()
+    )
+    return row["hits"] if row else 0
 
 
 async def purge_before(cutoff: dt.datetime) -> None:

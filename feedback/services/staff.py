@@ -5,7 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from feedback.auth.passwords import hash_password, needs_rehash, verify_password
+from feedback.auth.passwords import (
+    PasswordRejected,
+    check_new_password,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
 from feedback.auth.roles import CurrentStaff, Role
 from feedback.auth.sessions import end_all_sessions_of
 from feedback.tables import StaffUser
@@ -52,8 +58,9 @@ async def create_staff(new: NewStaff) -> int:
     ):
         errors["department_id"] = "That department does not exist."
     try:
+        check_new_password(new.password, (email, new.display_name))
         password_hash = hash_password(new.password)
-    except ValueError as exc:
+    except PasswordRejected as exc:
         errors["password"] = str(exc)
     if errors:
         raise FieldErrors(errors)

@@ -8,6 +8,7 @@ from litestar.response import Redirect
 
 from feedback.auth.sessions import end_session, start_session
 from feedback.services import audit
+from feedback.services.sign_in import THROTTLED_MESSAGE, count_failure, throttled
 from feedback.services.staff import authenticate
 from feedback.settings import Settings
 from feedback.web.rendering import client_address, render
@@ -50,9 +51,15 @@ async def login_submit(request: Request) -> Response:
     email = str(form.get("email", "")).strip()
     password = str(form.get("password", ""))
     target = safe_next(str(form.get("next", "/")))
-    user_id = await authenticate(email, password) if email and password else None
     client = client_address(request)
+    if await throttled(email, client):
+        # Checked before the password, so a throttled guess learns nothing and costs no hash.
+        await audit.record("login.throttled", client_address=client)
+        context = {"next": target, "notice": None, "error": THROTTLED_MESSAGE, "email": email}
+        return await render(request, "login.html", context, status_code=429)
+    user_id = await authenticate(email, password) if email and password else None
     if user_id is None:
+        await count_failure(email, client)
         await audit.record("login.failed", client_address=client)
         context = {"next": target, "notice": None, "error": GENERIC_LOGIN_ERROR, "email": email}
         return await render(request, "login.html", context, status_code=400)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
+import httpx
+
+from feedback.app import create_app
 from feedback.auth.passwords import verify_password
 from feedback.tables import AuditEvent, StaffSession, StaffUser
+from feedback.web.auth_pages import GENERIC_LOGIN_ERROR
 from tests import factories
 from tests.conftest import csrf_token, sign_in
 
@@ -181,3 +186,59 @@ async def test_housekeeping_drops_expired_sessions_and_old_rate_limit_counters(c
     assert await StaffSession.count() == 0
     assert await RateLimitBucket.count() == 1
     assert "198.51.100.7" not in str(await RateLimitBucket.select())  # stored hashed
+
+
+@contextlib.asynccontextmanager
+async def _from_address(settings, address: str):  # type: ignore[no-untyped-def]
+    """A browser at another address, on an app of its own (sharing the database)."""
+    app = create_app(settings)
+    for hook in app.on_startup:
+        await hook(app)
+    try:
+        transport = httpx.ASGITransport(app=app, client=(address, 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as browser:
+            yield browser
+    finally:
+        for hook in app.on_shutdown:
+            await hook(app)
+
+
+async def _attempt(browser, email: str, password: str) -> httpx.Response:  # type: ignore[no-untyped-def]
+    token = await csrf_token(browser)
+    return await browser.post(
+        "/login", data={"email": email, "password": password, "_csrf_token": token}
+    )
+
+
+async def test_guessing_is_throttled_where_it_happens_without_locking_the_owner_out(
+    settings,
+) -> None:
+    async with _from_address(settings, "203.0.113.50") as attacker:
+        email = await factories.staff("admin")
+        for _ in range(5):
+            assert (await _attempt(attacker, email, "wrong guess number")).status_code == 400
+        blocked = await _attempt(attacker, email, factories.PASSWORD)
+        assert blocked.status_code == 429
+        assert "Too many unsuccessful sign-ins from this device" in blocked.text
+        assert "session" not in blocked.cookies
+
+        # An email with no account is throttled exactly alike: nothing tells them apart.
+        for _ in range(5):
+            missing = await _attempt(attacker, "nobody@hospital.example.org", "wrong guess")
+            assert missing.status_code == 400
+        assert (
+            await _attempt(attacker, "nobody@hospital.example.org", "x" * 12)
+        ).status_code == 429
+
+    async with _from_address(settings, "198.51.100.20") as owner:
+        signed_in = await _attempt(owner, email, factories.PASSWORD)
+        assert signed_in.status_code == 303
+
+
+async def test_a_failed_sign_in_reads_the_same_for_known_and_unknown_emails(settings) -> None:
+    async with _from_address(settings, "203.0.113.60") as browser:
+        email = await factories.staff("lead", await factories.department())
+        known = await _attempt(browser, email, "not the password at all")
+        unknown = await _attempt(browser, "ghost@hospital.example.org", "not the password at all")
+    assert known.status_code == unknown.status_code == 400
+    assert GENERIC_LOGIN_ERROR in known.text and GENERIC_LOGIN_ERROR in unknown.text
