@@ -40,7 +40,7 @@ from feedback.web.feedback_pages import (
     kudos_page,
 )
 from feedback.web.guards import roles
-from feedback.web.health import healthz
+from feedback.web.health import healthz, ping
 from feedback.web.home import home
 from feedback.web.improvement_pages import (
     improvement_create,
@@ -144,6 +144,7 @@ def create_app(settings: Settings) -> Litestar:
     app = Litestar(
         route_handlers=[
             healthz,
+            ping,
             login_page,
             login_submit,
             logout,

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 from collections.abc import Awaitable, Callable
+from functools import partial
+from pathlib import Path
 from typing import TypeVar
 
 import click
@@ -209,6 +212,64 @@ def scrape(source_ids: tuple[int, ...]) -> None:
         click.echo("No review sources to collect.")
     if failed:
         sys.exit(1)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default=None)
+@click.option("--source", type=click.Choice(["api", "review", "survey"]), default="api")
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 2000))
+@click.option("--workers", default=None, type=click.IntRange(0, 16), help="Analysis processes.")
+@click.option("--resume-after", default=0, type=click.IntRange(0), help="Last committed line.")
+def import_(
+    file: Path,
+    fmt: str | None,
+    source: str,
+    batch_size: int,
+    workers: int | None,
+    resume_after: int,
+) -> None:
+    """Import comments (CSV or JSON Lines): checked first, then analysed, stored and routed."""
+    from feedback.services.bulk_import import ImportRejected, Progress, default_workers, import_file
+
+    last_report = [0.0]
+
+    def report(progress: Progress) -> None:
+        if progress.seconds - last_report[0] < 2:  # a line every two seconds, not every batch
+            return
+        last_report[0] = progress.seconds
+        click.echo(
+            f"{progress.items} item(s), committed through line {progress.last_line}, "
+            f"{progress.items_per_second:,.0f} items/s",
+            err=True,
+        )
+
+    # A stopped import unwinds like Ctrl+C, so its analysis processes are shut down too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    fmt = fmt or ("csv" if file.suffix.lower() == ".csv" else "jsonl")
+    work = partial(
+        import_file,
+        file,
+        fmt,
+        source,
+        batch_size=batch_size,
+        workers=default_workers() if workers is None else workers,
+        resume_after=resume_after,
+        on_progress=report,
+    )
+    try:
+        done = _run_with_database(_settings(), work)
+    except ImportRejected as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        if exc.total > len(exc.problems):
+            click.echo(f"... and {exc.total - len(exc.problems)} more problem(s)", err=True)
+        click.echo(f"{exc.total} problem(s); nothing was imported.", err=True)
+        sys.exit(1)
+    click.echo(
+        f"Imported {done.items} item(s), opened {done.tickets} ticket(s) in "
+        f"{done.seconds:.1f} s ({done.items_per_second:,.0f} items/s)."
+    )
 
 
 @main.group()

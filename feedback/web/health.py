@@ -21,3 +21,9 @@ async def healthz(request: Request) -> Health:
     except Exception as exc:  # any driver error means "not reachable"
         raise HTTPException(status_code=503, detail="database unreachable") from exc
     return Health(status="ok", database="ok")
+
+
+@get("/ping", tags=["operations"], summary="Liveness only", media_type="text/plain")
+async def ping() -> str:
+    # No database: load balancers poll it, and benchmarks use it as the framework's floor.
+    return "ok"
