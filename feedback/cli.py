@@ -125,7 +125,9 @@ def demo(host: str, port: int, no_serve: bool) -> None:
 
     async def prepare() -> tuple[list[tuple[str, str, str]], str]:
         await run_migrations()
-        created = await seed_demo(settings.base_url, settings.blind_index_key)
+        created = await seed_demo(
+            settings.base_url, settings.blind_index_key, keyring=settings.keyring
+        )
         if created:
             click.echo(f"Demo hospital created: {created}.")
         return await issue_demo_credentials(), await demo_survey_link(settings.base_url)
@@ -163,6 +165,46 @@ def rescore(batch_size: int) -> None:
         f"Re-analysed {progress.rescored} item(s) with {ANALYZER_VERSION}; "
         f"{progress.remaining} left."
     )
+
+
+@main.command("rotate-keys")
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10000))
+@click.option(
+    "--max-batches",
+    type=click.IntRange(1),
+    default=None,
+    help="Stop after this many batches (spread the work out); run again to continue.",
+)
+def rotate_keys(batch_size: int, max_batches: int | None) -> None:
+    """Re-encrypt stored PHI under the first ENCRYPTION_KEYS key (resumable, in batches).
+
+    Exit status 1 while anything is left under an older key (or unreadable)."""
+    from feedback.services.key_rotation import rotate_keys as rotate
+
+    settings = _settings()
+    keyring = settings.keyring
+
+    def report(totals, batch) -> None:  # type: ignore[no-untyped-def]
+        click.echo(
+            f"{totals.table}: {batch.rotated} re-encrypted in this batch, "
+            f"{totals.rotated} so far (up to id {batch.last_id})"
+        )
+        sys.stdout.flush()  # a killed run has still said how far it got
+
+    click.echo(f"Rotating to key {keyring.current_id!r}.")
+    progress = _run_with_database(
+        settings,
+        lambda: rotate(keyring, batch_size=batch_size, max_batches=max_batches, report=report),
+    )
+    for totals in progress:
+        click.echo(
+            f"{totals.table}: {totals.rotated} re-encrypted, {totals.changed_meanwhile} "
+            f"changed meanwhile, {totals.unreadable} unreadable, {totals.remaining} left"
+        )
+    if any(totals.remaining for totals in progress):
+        click.echo("Run `feedback rotate-keys` again to finish (keep the old keys until then).")
+        sys.exit(1)
+    click.echo("Every value is under the current key; older keys may be removed.")
 
 
 @main.command()

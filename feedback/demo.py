@@ -16,14 +16,16 @@ from feedback.services.reviews import add_source, get_source, store_review
 from feedback.services.routing import open_tickets, seed_default_rules
 from feedback.services.tickets import change_status
 from feedback.tables import FeedbackItem, StaffUser, Ticket
+from integrations.crypto import KeyRing
 from integrations.reviews import ReviewRecord
+from surveys.patients import create_patients
 from surveys.service import (
     CONSENT_WORDING_VERSION,
     create_invitation,
     install_library,
     survey_version_for,
 )
-from surveys.tables import Consent, Department, Location, Patient, Survey, Visit
+from surveys.tables import Consent, Department, Location, Survey, Visit
 
 DEMO_EMAIL_DOMAIN = "demo.example.org"
 # No 0/O, 1/l/I: the passwords are read off a terminal and typed.
@@ -197,9 +199,21 @@ def _demo_email(name: str, role: str) -> str:
 
 
 async def seed_demo(
-    base_url: str, suppression_key: bytes, seed: int = 7, patients: int = 300, visits: int = 420
+    base_url: str,
+    suppression_key: bytes,
+    seed: int = 7,
+    patients: int = 300,
+    visits: int = 420,
+    keyring: KeyRing | None = None,
 ) -> str | None:
-    """Create the demo organisation unless the database already has one. Returns a summary."""
+    """Create the demo organisation unless the database already has one. Returns a summary.
+
+    `keyring` encrypts the demo patients; without one, the process's settings give it (older
+    callers such as the benchmarks)."""
+    if keyring is None:
+        from feedback.settings import load_settings
+
+        keyring = load_settings().keyring
     await install_library()
     if await Location.count() > 0:
         return None
@@ -251,20 +265,22 @@ async def seed_demo(
         ]
         await StaffUser.insert(*accounts)
 
-        patient_rows = [
-            Patient(
-                given_name=rng.choice(GIVEN),
-                family_name=rng.choice(FAMILY),
-                email=f"patient{number:04d}@example.org",
-                phone=f"+1-555-01{number % 100:02d}",
-                mrn=f"DEMO-{100000 + number}",
-                preferred_language="es" if rng.random() < 0.2 else "en",
-            )
-            for number in range(patients)
-        ]
-        patient_ids = [
-            row["id"] for row in await Patient.insert(*patient_rows).returning(Patient.id)
-        ]
+        patient_ids = await create_patients(
+            keyring,
+            [
+                (
+                    {
+                        "given_name": rng.choice(GIVEN),
+                        "family_name": rng.choice(FAMILY),
+                        "email": f"patient{number:04d}@example.org",
+                        "phone": f"+1-555-01{number % 100:02d}",
+                        "mrn": f"DEMO-{100000 + number}",
+                    },
+                    "es" if rng.random() < 0.2 else "en",
+                )
+                for number in range(patients)
+            ],
+        )
         today = dt.date.today()
         visit_rows = []
         for number in range(visits):
@@ -322,7 +338,7 @@ async def seed_demo(
                 for patient in sorted(set(consenting))
             )
         )
-    await _demo_improvement(base_url, suppression_key)
+    await _demo_improvement(base_url, suppression_key, keyring)
     reviews = await _demo_reviews(location_ids, rng, base_url)
     return (
         f"{len(LOCATIONS)} locations, {len(DEPARTMENTS)} departments, {len(accounts)} staff, "
@@ -409,7 +425,7 @@ async def _demo_reviews(location_ids: dict[str, int], rng: random.Random, base_u
     return stored
 
 
-async def _demo_improvement(base_url: str, suppression_key: bytes) -> None:
+async def _demo_improvement(base_url: str, suppression_key: bytes, keyring: KeyRing) -> None:
     """Facilities acts on the parking and signage complaints and tells the patients: the
     closed loop has something to show from the first start."""
     lead = (
@@ -459,4 +475,4 @@ async def _demo_improvement(base_url: str, suppression_key: bytes) -> None:
             ticket_ids=tuple(ticket_ids),
         ),
     )
-    await publish(staff, improvement, base_url, suppression_key)
+    await publish(staff, improvement, base_url, suppression_key, keyring)

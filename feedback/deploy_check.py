@@ -27,9 +27,43 @@ def deploy_problems(settings: Settings) -> list[str]:
             "SMTP_URL sends mail unencrypted to another host: use smtps:// or "
             "smtp+starttls:// (certificates are verified)."
         )
+    required = {role.strip() for role in settings.mfa_required_roles.split(",") if role.strip()}
+    if not {"admin", "lead"} <= required:
+        problems.append(
+            "MFA_REQUIRED_ROLES leaves admins or leads signing in without a second step: "
+            "include admin and lead."
+        )
     if settings.review_fetch_allow_loopback:
         problems.append(
             "REVIEW_FETCH_ALLOW_LOOPBACK is on: the review fetcher could be pointed at this "
             "machine's own services. Switch it off outside tests."
         )
+    problems += key_problems(settings)
+    return problems
+
+
+# Random 32-byte keys have ~30 distinct byte values; a typed or patterned "key" has far fewer.
+MIN_DISTINCT_KEY_BYTES = 16
+
+
+def key_problems(settings: Settings) -> list[str]:
+    """Missing, weak or reused encryption and blind-index keys (their values never shown)."""
+    problems = []
+    if not settings.encryption_keys:
+        problems.append(
+            "ENCRYPTION_KEYS is not set: patient details are encrypted with a key derived from "
+            "SECRET_KEY. Set ID:BASE64 keys of 32 random bytes."
+        )
+    if not settings.blind_index_key_base64:
+        problems.append(
+            "BLIND_INDEX_KEY is not set: patient lookups and the unsubscribe list use a key "
+            "derived from SECRET_KEY. Set 32 random bytes in base64 (never rotate it)."
+        )
+    keyring = settings.keyring
+    keys = [*keyring.keys.items(), ("BLIND_INDEX_KEY", keyring.index_key)]
+    for name, key in keys:
+        if len(set(key)) < MIN_DISTINCT_KEY_BYTES:
+            problems.append(f"Key {name!r} does not look random: generate it with os.urandom(32).")
+    if len({key for _, key in keys}) < len(keys):
+        problems.append("The same key is used twice in ENCRYPTION_KEYS / BLIND_INDEX_KEY.")
     return problems

@@ -36,6 +36,8 @@ def configure_logging(level: str) -> None:
     root.setLevel(level)
     # Uvicorn's access log prints raw paths and query strings; our request log replaces it.
     logging.getLogger("uvicorn.access").disabled = True
+    # aiosqlite logs every statement with its parameters at DEBUG: values a patient typed.
+    logging.getLogger("aiosqlite").setLevel(max(logging.INFO, root.level))
 
 
 def log_event(event: str, level: int = logging.INFO, **fields: Any) -> None:

@@ -6,13 +6,23 @@ step). A missing or malformed value fails at start-up with a message that names 
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import functools
 import hashlib
 import hmac
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from integrations.crypto import (
+    KEY_HINT,
+    KeyConfigError,
+    KeyRing,
+    decode_key,
+    parse_encryption_keys,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "feedback.sqlite3"
@@ -47,7 +57,12 @@ class Settings:
     google_business_api_url: str = "https://mybusiness.googleapis.com"
     yelp_api_key: str = ""
     yelp_api_url: str = "https://api.yelp.com"
+    # PHI encryption at rest. Empty means "derive from SECRET_KEY", which load_settings() allows
+    # only in development and test (see docs/decisions.md).
+    encryption_keys: str = ""
+    blind_index_key_base64: str = ""
     trusted_proxies: str = ""
+    mfa_required_roles: str = "admin,lead"
 
     @property
     def is_development(self) -> bool:
@@ -65,14 +80,35 @@ class Settings:
 
     @property
     def blind_index_key(self) -> bytes:
-        """Key for blind indexes (e.g. the suppression list), derived from SECRET_KEY."""
-        return hmac.new(self.secret_key.encode(), b"blind-index-v1", hashlib.sha256).digest()
+        """Key for blind indexes (the suppression list, patient email and MRN lookups).
+
+        BLIND_INDEX_KEY when set; otherwise derived from SECRET_KEY, as it always was, so a
+        development database keeps its suppression list."""
+        if self.blind_index_key_base64:
+            return decode_key(self.blind_index_key_base64, "BLIND_INDEX_KEY")
+        return derived_blind_index_key(self.secret_key)
+
+    @functools.cached_property
+    def keyring(self) -> KeyRing:  # cached per Settings object: parsing once is enough
+        """The PHI encryption keys (first = current) and the blind-index key."""
+        keys = self.encryption_keys or derived_encryption_keys(self.secret_key)
+        return KeyRing(parse_encryption_keys(keys), self.blind_index_key)
 
     @property
     def sqlite_path(self) -> Path:
         if not self.is_sqlite:
             raise SettingsError("DATABASE_URL is not a SQLite URL")
         return Path(self.database_url.removeprefix("sqlite:///"))
+
+
+def derived_blind_index_key(secret_key: str) -> bytes:
+    return hmac.new(secret_key.encode(), b"blind-index-v1", hashlib.sha256).digest()
+
+
+def derived_encryption_keys(secret_key: str) -> str:
+    """The development/test key ring: one key, id `dev`, derived from SECRET_KEY."""
+    key = hmac.new(secret_key.encode(), b"encryption-key-v1", hashlib.sha256).digest()
+    return f"dev:{base64.b64encode(key).decode()}"
 
 
 # Environment variable -> (field, parser). Parsers raise ValueError with a human reason.
@@ -141,6 +177,22 @@ def _parse_non_negative_int(value: str) -> int:
     return number
 
 
+def _parse_encryption_keys(value: str) -> str:
+    try:
+        parse_encryption_keys(value)
+    except KeyConfigError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+def _parse_blind_index_key(value: str) -> str:
+    try:
+        decode_key(value, "BLIND_INDEX_KEY")
+    except KeyConfigError:
+        raise ValueError(f"must be {KEY_HINT}") from None
+    return value
+
+
 def _parse_log_level(value: str) -> str:
     level = value.upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
@@ -161,6 +213,16 @@ def _parse_mail_from(value: str) -> str:
     if "@" not in value:
         raise ValueError("must contain an email address")
     return value
+
+
+def _parse_roles(value: str) -> str:
+    if value.lower() == "none":  # an empty variable means "unset", so "none" says no one
+        return ""
+    roles = [part.strip().lower() for part in value.split(",") if part.strip()]
+    unknown = [role for role in roles if role not in ("admin", "executive", "lead", "staff")]
+    if unknown:
+        raise ValueError(f"names {unknown[0]!r}; roles are admin, executive, lead and staff")
+    return ",".join(roles)
 
 
 def _parse_trusted_proxies(value: str) -> str:
@@ -191,11 +253,23 @@ ENVIRONMENT_VARIABLES: dict[str, tuple[str, object]] = {
     "GOOGLE_BUSINESS_API_URL": ("google_business_api_url", _parse_http_url),
     "YELP_API_KEY": ("yelp_api_key", str),
     "YELP_API_URL": ("yelp_api_url", _parse_http_url),
+    "ENCRYPTION_KEYS": ("encryption_keys", _parse_encryption_keys),
+    "BLIND_INDEX_KEY": ("blind_index_key_base64", _parse_blind_index_key),
     "TRUSTED_PROXIES": ("trusted_proxies", _parse_trusted_proxies),
+    "MFA_REQUIRED_ROLES": ("mfa_required_roles", _parse_roles),
 }
 
 
-SECRET_VARIABLES = ("SECRET_KEY", "GOOGLE_BUSINESS_TOKEN", "YELP_API_KEY")
+SECRET_VARIABLES = (
+    "SECRET_KEY",
+    "GOOGLE_BUSINESS_TOKEN",
+    "YELP_API_KEY",
+    "ENCRYPTION_KEYS",
+    "BLIND_INDEX_KEY",
+)
+# Outside development and test these must be set: keys derived from SECRET_KEY would tie every
+# stored patient detail to the key that signs cookies (and rotating one would lose the other).
+KEY_VARIABLES = {"ENCRYPTION_KEYS": "encryption_keys", "BLIND_INDEX_KEY": "blind_index_key_base64"}
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -217,6 +291,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     settings = Settings(**values)  # type: ignore[arg-type]
     if not settings.is_development and "secret_key" not in values:
         raise SettingsError(f"SECRET_KEY is required when ENVIRONMENT={settings.environment}")
+    if settings.environment not in ("development", "test"):
+        for variable, field in KEY_VARIABLES.items():
+            if field not in values:
+                raise SettingsError(
+                    f"{variable} is required when ENVIRONMENT={settings.environment} "
+                    "(see the README's configuration table)"
+                )
     return settings
 
 

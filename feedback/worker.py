@@ -32,6 +32,7 @@ def build_dispatcher(settings: Settings) -> Dispatcher:
         SmtpSender.from_url(settings.smtp_url, settings.mail_from),
         settings.mail_from,
         suppression_key=settings.blind_index_key,
+        keyring=settings.keyring,
         should_send=still_consents,
     )
 
@@ -94,6 +95,7 @@ class BackgroundWork:
             base_url=self.settings.base_url,
             delay=dt.timedelta(days=self.settings.survey_reminder_days),
             suppression_key=self.settings.blind_index_key,
+            keyring=self.settings.keyring,
         )
 
     async def _every(self, seconds: float, job: Callable[[], Awaitable[None]], name: str) -> None:

@@ -29,13 +29,23 @@ class Department(Table, tablename="department"):
 
 
 class Patient(Table, tablename="patient"):
-    """PHI. Never logged, never put in a URL, a subject line or an email body."""
+    """PHI. Never logged, never put in a URL, a subject line or an email body.
 
+    Names, email, phone and MRN are stored encrypted, bound to `crypto_id`; surveys/patients.py
+    is the only reader and writer. `mrn` is the MRN's blind index (unique: one patient per MRN;
+    the encrypted MRN is `mrn_encrypted`) and `email_index` the email's. Rows from before
+    encryption have an empty `crypto_id` and clear values (the MRN itself in `mrn`) until
+    `feedback rotate-keys` encrypts them.
+    """
+
+    crypto_id = Varchar(length=32, default="")
     given_name = Text()
     family_name = Text()
     email = Text(default="")
     phone = Text(default="")
     mrn = Varchar(length=64, unique=True)
+    mrn_encrypted = Text(default="")
+    email_index = Varchar(length=64, default="", index=True)
     preferred_language = Varchar(length=8, default="en")
     created_at = Timestamptz(default=TimestamptzNow())
 

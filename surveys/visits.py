@@ -12,7 +12,9 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from integrations.crypto import KeyRing
 from integrations.email import OutgoingEmail, enqueue, is_suppressed, unsubscribe_token
+from surveys.patients import create_patient, decrypt_field, find_by_mrn, update_patient
 from surveys.service import (
     DEFAULT_TTL,
     TOKEN_BYTES,
@@ -20,7 +22,7 @@ from surveys.service import (
     issue_invitation,
     survey_version_for,
 )
-from surveys.tables import Department, Invitation, Location, Patient, Visit
+from surveys.tables import Department, Invitation, Location, Visit
 from surveys.visit_import import EMAIL, RowProblem, VisitRow
 
 INVITATION_COOLDOWN = dt.timedelta(days=30)  # at most one invitation per patient per 30 days
@@ -117,8 +119,10 @@ async def known_codes() -> tuple[set[str], set[str]]:
     return locations, departments
 
 
-async def import_visits(rows: Sequence[VisitRow]) -> ImportSummary:
-    """Store checked rows in one transaction; a visit already imported (same id) is skipped."""
+async def import_visits(rows: Sequence[VisitRow], keyring: KeyRing) -> ImportSummary:
+    """Store checked rows in one transaction; a visit already imported (same id) is skipped.
+
+    Patients are found by their MRN's blind index and their details stored encrypted."""
     locations = {r["slug"]: r["id"] for r in await Location.select(Location.id, Location.slug)}
     departments = {
         r["slug"]: r["id"] for r in await Department.select(Department.id, Department.slug)
@@ -134,32 +138,21 @@ async def import_visits(rows: Sequence[VisitRow]) -> ImportSummary:
                 if existing:
                     present += 1
                     continue
-            patient = await Patient.select(Patient.id).where(Patient.mrn == row.mrn).first()
-            contact = {
-                Patient.given_name: row.given_name,
-                Patient.family_name: row.family_name,
-                Patient.preferred_language: row.preferred_language,
-            }
+            patient_id = await find_by_mrn(keyring, row.mrn)
+            contact = {"given_name": row.given_name, "family_name": row.family_name}
             if row.email:
-                contact[Patient.email] = row.email
+                contact["email"] = row.email
             if row.phone:
-                contact[Patient.phone] = row.phone
-            if patient:
-                await Patient.update(contact).where(Patient.id == patient["id"])
-                patient_id = patient["id"]
+                contact["phone"] = row.phone
+            if patient_id is not None:
+                await update_patient(keyring, patient_id, contact, row.preferred_language)
                 patients_updated += 1
             else:
-                inserted = await Patient.insert(
-                    Patient(
-                        mrn=row.mrn,
-                        given_name=row.given_name,
-                        family_name=row.family_name,
-                        email=row.email,
-                        phone=row.phone,
-                        preferred_language=row.preferred_language,
-                    )
-                ).returning(Patient.id)
-                patient_id = inserted[0]["id"]
+                patient_id = await create_patient(
+                    keyring,
+                    {"mrn": row.mrn, "email": row.email, "phone": row.phone, **contact},
+                    row.preferred_language,
+                )
                 patients_created += 1
             visit = await Visit.insert(
                 Visit(
@@ -195,6 +188,7 @@ async def invite_eligible(
     *,
     base_url: str,
     suppression_key: bytes,
+    keyring: KeyRing,
     now: dt.datetime | None = None,
     ttl: dt.timedelta = DEFAULT_TTL,
 ) -> InvitationSummary:
@@ -215,6 +209,7 @@ async def invite_eligible(
                 Visit.location,
                 Visit.patient.id.as_alias("patient_id"),
                 Visit.patient.email.as_alias("email"),
+                Visit.patient.crypto_id.as_alias("crypto_id"),
                 Visit.patient.preferred_language.as_alias("language"),
             )
             .where(Visit.id == visit_id)
@@ -225,7 +220,7 @@ async def invite_eligible(
         if now.date() - visit["visit_date"] > MAX_VISIT_AGE:
             skip("visit too long ago")
             continue
-        email = visit["email"] or ""
+        email = decrypt_field(keyring, visit["crypto_id"], "email", visit["email"])
         if not EMAIL.match(email):
             skip("no valid email address")
             continue
@@ -256,7 +251,8 @@ async def invite_eligible(
                     link=f"{base_url}/s/{token}",
                     base_url=base_url,
                     suppression_key=suppression_key,
-                )
+                ),
+                keyring,
             )
             # sent_at marks the hand-over to the outbox, which delivers with retries.
             await Invitation.update({Invitation.sent_at: now}).where(Invitation.id == invitation_id)
@@ -269,6 +265,7 @@ async def send_reminders(
     base_url: str,
     delay: dt.timedelta,
     suppression_key: bytes,
+    keyring: KeyRing,
     now: dt.datetime | None = None,
     limit: int = 200,
 ) -> int:
@@ -283,6 +280,7 @@ async def send_reminders(
             Invitation.id,
             Invitation.language,
             Invitation.visit.patient.email.as_alias("email"),
+            Invitation.visit.patient.crypto_id.as_alias("crypto_id"),
         )
         .where(
             Invitation.used_at.is_null()
@@ -297,7 +295,8 @@ async def send_reminders(
     )
     reminded = 0
     for row in due:
-        if not EMAIL.match(row["email"] or ""):
+        email = decrypt_field(keyring, row["crypto_id"], "email", row["email"])
+        if not EMAIL.match(email):
             continue
         token = secrets.token_urlsafe(TOKEN_BYTES)
         async with Invitation._meta.db.transaction():
@@ -320,11 +319,12 @@ async def send_reminders(
                     wording,
                     kind="survey_reminder",
                     business_key=f"survey_reminder:{row['id']}",
-                    recipient=row["email"],
+                    recipient=email,
                     link=f"{base_url}/s/{token}",
                     base_url=base_url,
                     suppression_key=suppression_key,
-                )
+                ),
+                keyring,
             )
         reminded += 1
     return reminded

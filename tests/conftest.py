@@ -40,6 +40,9 @@ def make_settings(database_url: str, **overrides: str) -> Settings:
         "LOG_LEVEL": "WARNING",
         # Tests drive the dispatcher themselves (run_once) so mail arrives deterministically.
         "DISPATCH_IN_PROCESS": "false",
+        # Sign-in with a second step is tested on its own (test_two_step_sign_in.py); the
+        # other tests sign in with a password so each does not have to play an authenticator.
+        "MFA_REQUIRED_ROLES": "none",
         **overrides,
     }
     return load_settings(environ)

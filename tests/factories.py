@@ -6,7 +6,13 @@ import datetime as dt
 import itertools
 
 from feedback.services.staff import NewStaff, create_staff
-from surveys.tables import Department, Location, Patient, Visit
+from integrations.crypto import KeyRing
+from surveys.patients import create_patient
+from surveys.tables import Department, Location, Visit
+from tests.conftest import make_settings
+
+# Every test's settings derive the same development keys from the test SECRET_KEY.
+KEYRING: KeyRing = make_settings("sqlite:///unused").keyring
 
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
@@ -35,14 +41,18 @@ async def staff(role: str, department_id: int | None = None, email: str | None =
     return email
 
 
-async def visit(department_id: int, location_id: int, days_ago: int = 1) -> int:
+async def patient(**values: str) -> int:
+    """A patient stored as the service stores them (encrypted, with blind indexes)."""
     number = next(_counter)
-    patient = await Patient.insert(
-        Patient(given_name="Test", family_name=f"Patient{number}", mrn=f"T-{number}")
-    ).returning(Patient.id)
+    details = {"given_name": "Test", "family_name": f"Patient{number}", "mrn": f"T-{number}"}
+    return await create_patient(KEYRING, details | values)
+
+
+async def visit(department_id: int, location_id: int, days_ago: int = 1) -> int:
+    patient_id = await patient()
     row = await Visit.insert(
         Visit(
-            patient=patient[0]["id"],
+            patient=patient_id,
             location=location_id,
             department=department_id,
             visit_date=dt.date.today() - dt.timedelta(days=days_ago),

@@ -19,8 +19,10 @@ from markupsafe import escape
 from feedback.auth.roles import CurrentStaff
 from feedback.services.feedback_list import NotVisible
 from feedback.tables import FeedbackItem, Improvement, ImprovementTicket, Ticket, TicketFeedback
+from integrations.crypto import KeyRing
 from integrations.email import OutgoingEmail, enqueue, unsubscribe_token
-from surveys.tables import Consent, Patient
+from surveys.patients import read_patients, with_email
+from surveys.tables import Consent
 
 MAX_TITLE = 120
 MAX_BODY = 2000
@@ -174,10 +176,11 @@ async def patients_to_tell(improvement_id: int) -> list[dict[str, Any]]:
             & Consent.withdrawn_at.is_null()
         )
     }
-    patients = await Patient.select(Patient.id, Patient.email, Patient.preferred_language).where(
-        Patient.id.is_in(list(consenting) or [-1]) & (Patient.email != "")
-    )
-    return [{**patient, "response": response_of.get(patient["id"])} for patient in patients]
+    # No address is opened here (the page only counts them): publish() opens them to send.
+    return [
+        {"id": patient_id, "response": response_of.get(patient_id)}
+        for patient_id in await with_email(consenting)
+    ]
 
 
 def render_email(
@@ -212,7 +215,11 @@ def render_email(
 
 
 async def publish(
-    viewer: CurrentStaff, improvement_id: int, base_url: str, suppression_key: bytes
+    viewer: CurrentStaff,
+    improvement_id: int,
+    base_url: str,
+    suppression_key: bytes,
+    keyring: KeyRing,
 ) -> int:
     """Publish (or republish) and queue one email per consenting patient, atomically."""
     improvement = await get_improvement(viewer, improvement_id)
@@ -226,10 +233,12 @@ async def publish(
                 Improvement.published_at: improvement["published_at"] or dt.datetime.now(dt.UTC),
             }
         ).where(Improvement.id == improvement_id)
-        for patient in await patients_to_tell(improvement_id):
-            unsubscribe = (
-                f"{base_url}/unsubscribe/{unsubscribe_token(patient['email'], suppression_key)}"
-            )
+        audience = await patients_to_tell(improvement_id)
+        contacts = await read_patients(keyring, [patient["id"] for patient in audience])
+        email_of = {contact["id"]: contact["email"] for contact in contacts}
+        for patient in audience:
+            email = email_of[patient["id"]]
+            unsubscribe = f"{base_url}/unsubscribe/{unsubscribe_token(email, suppression_key)}"
             tracking = (
                 f"{base_url}/t/{tracking_token(patient['response'], suppression_key)}"
                 if patient["response"]
@@ -240,7 +249,7 @@ async def publish(
                 OutgoingEmail(
                     kind="improvement",
                     business_key=business_key(improvement_id, patient["id"]),
-                    recipient=patient["email"],
+                    recipient=email,
                     subject=subject,
                     text=text,
                     html=html,
@@ -248,7 +257,8 @@ async def publish(
                         "List-Unsubscribe": f"<{unsubscribe}>",
                         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
                     },
-                )
+                ),
+                keyring,
             )
     return queued
 

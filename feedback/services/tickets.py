@@ -18,9 +18,10 @@ from feedback.services.feedback_list import NotVisible, decoded_feedback, feedba
 from feedback.services.reviews import review_details, store_reply_draft
 from feedback.tables import FeedbackItem, StaffUser, Ticket, TicketEvent, TicketFeedback
 from feedback.tickets.states import OPEN_STATUSES, STATUSES, TransitionError, next_status
+from integrations.crypto import KeyRing
 from integrations.db_values import aware, loaded
+from surveys.patients import read_patient
 from surveys.service import has_consent
-from surveys.tables import Patient
 
 PAGE_SIZE = 25
 MAX_NOTE = 5000
@@ -351,9 +352,13 @@ RECOVERY_METHODS = {"call": "Phone call", "email": "Email", "no_answer": "Tried,
 DETRACTOR_MAX = 6  # on a 0-10 scale
 
 
-async def recovery_contacts(viewer: CurrentStaff, ticket_id: int) -> list[dict[str, Any]]:
+async def recovery_contacts(
+    viewer: CurrentStaff, ticket_id: int, keyring: KeyRing | None = None
+) -> list[dict[str, Any]]:
     """Patients behind this ticket who asked to be contacted: only for the owning department's
-    lead (and admins), only with follow-up consent, and every look is audited."""
+    lead (and admins), only with follow-up consent, and every look is audited.
+
+    Their details are decrypted with `keyring`, needed whenever there is someone to show."""
     ticket = await _scope(
         Ticket.select(Ticket.id, Ticket.department).where(Ticket.id == ticket_id), viewer
     ).first()
@@ -385,18 +390,12 @@ async def recovery_contacts(viewer: CurrentStaff, ticket_id: int) -> list[dict[s
             continue
         if not await has_consent(item["patient"], "follow_up"):
             continue
-        patient = (
-            await Patient.select(
-                Patient.id,
-                Patient.given_name,
-                Patient.family_name,
-                Patient.email,
-                Patient.phone,
-                Patient.preferred_language,
-            )
-            .where(Patient.id == item["patient"])
-            .first()
-        )
+        if keyring is None:
+            raise ValueError("opening patient contact details needs the key ring")
+        patient = await read_patient(keyring, item["patient"])
+        if patient is None:
+            continue
+        patient.pop("mrn", None)  # minimum necessary: a lead calls or writes, never needs it
         await audit.record(
             "patient.contact_viewed",
             actor=viewer,

@@ -45,11 +45,12 @@ class VisitImportController(Controller):
             problems = [str(problem) for problem in problem_rows]
         if problems:
             return await self._problems(request, problems)
-        summary = await import_visits(rows)
+        summary = await import_visits(rows, settings.keyring)
         invitations = await invite_eligible(
             summary.visit_ids,
             base_url=settings.base_url,
             suppression_key=settings.blind_index_key,
+            keyring=settings.keyring,
         )
         await audit.record(
             "visits.imported",

@@ -129,7 +129,11 @@ async def improvement_publish(request: Request, improvement_id: FromPath[int]) -
     settings = request.app.state.settings
     try:
         queued = await publish(
-            request.scope["user"], improvement_id, settings.base_url, settings.blind_index_key
+            request.scope["user"],
+            improvement_id,
+            settings.base_url,
+            settings.blind_index_key,
+            settings.keyring,
         )
     except NotVisible:
         raise NotFoundException("No change with this number is visible to you.") from None

@@ -109,7 +109,7 @@ async def _ticket_page(
         "labels": LABELS,
         "action_labels": ACTION_LABELS,
         "assignable": await assignable_staff(ticket["department"]),
-        "recovery": await recovery_contacts(staff, ticket_id),
+        "recovery": await recovery_contacts(staff, ticket_id, request.app.state.settings.keyring),
         "related": await related_open_tickets(staff, ticket_id)
         if staff.can_change_department(ticket["department"])
         else [],

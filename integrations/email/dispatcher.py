@@ -25,6 +25,7 @@ from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
 
+from integrations.crypto import KeyRing
 from integrations.email.backoff import Backoff, exponential_backoff
 from integrations.email.message import build_message
 from integrations.email.outbox import (
@@ -35,6 +36,7 @@ from integrations.email.outbox import (
     SKIPPED,
     decode_headers,
     log_event,
+    open_recipient,
     utcnow,
 )
 from integrations.email.sender import MailSender, PermanentFailure, TemporaryFailure
@@ -75,6 +77,7 @@ class Dispatcher:
         should_send: ShouldSend | None = None,
         on_sent: OnSent | None = None,
         suppression_key: bytes | None = None,
+        keyring: KeyRing | None = None,
     ) -> None:
         if batch_size < 1 or max_attempts < 1 or lease <= timedelta(0):
             raise ValueError("batch_size, max_attempts and lease must be positive")
@@ -87,6 +90,8 @@ class Dispatcher:
         self.should_send = should_send
         self.on_sent = on_sent
         self.suppression_key = suppression_key
+        # Opens encrypted recipients just before sending; they are never written back in clear.
+        self.keyring = keyring
 
     async def run_once(self, stop: asyncio.Event | None = None) -> DispatchResult:
         """Claim one batch of due messages and try each once.
@@ -175,11 +180,12 @@ class Dispatcher:
     async def _process(self, row: Row, lease_end: datetime) -> str | None:
         """Try one claimed row; returns the DispatchResult field it counts towards."""
         try:
-            if self.suppression_key and await is_suppressed(row["recipient"], self.suppression_key):
+            recipient = open_recipient(row, self.keyring)
+            if self.suppression_key and await is_suppressed(recipient, self.suppression_key):
                 return await self._skip(row, lease_end, "suppressed")
             if self.should_send is not None and not await self.should_send(dict(row)):
                 return await self._skip(row, lease_end, "declined at send time")
-            message = build_message(row, self.mail_from)
+            message = build_message(dict(row, recipient=recipient), self.mail_from)
         except Exception as exc:
             # A bug or outage above us: retry later rather than send unchecked or lose the row.
             return await self._failed(row, lease_end, TemporaryFailure(_name(exc, "check")))

@@ -13,7 +13,9 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from integrations.crypto import KeyRing, context, is_encrypted
 from integrations.email.message import OutgoingEmail
+from integrations.reencrypt import RotationBatch, rotate_rows
 from integrations.tables import OutboxMessage
 
 logger = logging.getLogger("integrations.email")
@@ -36,13 +38,34 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-async def enqueue(message: OutgoingEmail) -> bool:
-    """Queue `message`; False (and nothing changed) when its business key is already queued."""
+def recipient_context(business_key: str) -> bytes:
+    # The business key is unique and never changes: the recipient is bound to its message.
+    return context("outbox_message", "recipient", business_key)
+
+
+def open_recipient(row: dict[str, Any], keyring: KeyRing | None) -> str:
+    """The address to send to; raises DecryptionError (or ValueError without a key ring)."""
+    stored = row["recipient"]
+    if not is_encrypted(stored):
+        return stored
+    if keyring is None:
+        raise ValueError("an encrypted recipient needs the key ring")
+    return keyring.decrypt(stored, recipient_context(row["business_key"]))
+
+
+async def enqueue(message: OutgoingEmail, keyring: KeyRing | None = None) -> bool:
+    """Queue `message`; False (and nothing changed) when its business key is already queued.
+
+    With a key ring the recipient is stored encrypted: callers pass one for every email to a
+    patient (an address is PHI); staff addresses may stay readable for the admin pages."""
     now = utcnow()
+    recipient = message.recipient
+    if keyring is not None:
+        recipient = keyring.encrypt(recipient, recipient_context(message.business_key))
     row = OutboxMessage(
         kind=message.kind,
         business_key=message.business_key,
-        recipient=message.recipient,
+        recipient=recipient,
         subject=message.subject,
         body_text=message.text,
         body_html=message.html or "",
@@ -113,3 +136,32 @@ def decode_headers(value: Any) -> dict[str, str]:
     if isinstance(value, dict):
         return value
     return json.loads(value or "{}")
+
+
+def _stale_recipient(keyring: KeyRing) -> Any:
+    # Only encrypted recipients are rotated: staff addresses are queued readable on purpose.
+    return OutboxMessage.recipient.like("v1:%") & OutboxMessage.recipient.not_like(
+        f"{keyring.current_prefix}%"
+    )
+
+
+async def recipients_to_rotate(keyring: KeyRing) -> int:
+    return await OutboxMessage.count().where(_stale_recipient(keyring))
+
+
+async def rotate_recipients(keyring: KeyRing, after_id: int, limit: int) -> RotationBatch:
+    """Re-encrypt one batch of recipients under the current key (see integrations.reencrypt)."""
+
+    def rewrite(row: dict[str, Any]) -> dict[Any, Any]:
+        where = recipient_context(row["business_key"])
+        return {OutboxMessage.recipient: keyring.reencrypt(row["recipient"], where)}
+
+    return await rotate_rows(
+        OutboxMessage,
+        read=(OutboxMessage.business_key, OutboxMessage.recipient),
+        stale=_stale_recipient(keyring),
+        compared=(OutboxMessage.recipient,),
+        rewrite=rewrite,
+        after_id=after_id,
+        limit=limit,
+    )

@@ -11,6 +11,7 @@ from feedback.tables import Improvement, Ticket
 from feedback.worker import build_dispatcher
 from integrations.email import suppress
 from integrations.tables import OutboxMessage
+from surveys.patients import update_patient
 from surveys.service import (
     create_invitation,
     install_library,
@@ -18,7 +19,7 @@ from surveys.service import (
     submit_invitation,
     survey_version_for,
 )
-from surveys.tables import Consent, Patient, Visit
+from surveys.tables import Consent, Visit
 from tests import factories
 from tests.conftest import csrf_token, sign_in
 
@@ -29,7 +30,7 @@ async def _respondent(department: int, place: int, consent: set[str]) -> tuple[s
     visit = await factories.visit(department, place)
     await Visit.update({Visit.visit_type: "telehealth"}).where(Visit.id == visit)
     patient = (await Visit.select(Visit.patient).where(Visit.id == visit).first())["patient"]
-    await Patient.update({Patient.email: f"p{patient}@example.org"}).where(Patient.id == patient)
+    await update_patient(factories.KEYRING, patient, {"email": f"p{patient}@example.org"})
     token = await create_invitation(visit, await survey_version_for("telehealth", place))
     await submit_invitation(
         token, {"recommend": ["3"], "improve": [COMPLAINT]}, "en", take_survey_response

@@ -12,6 +12,8 @@ GOOD = {
     "SECRET_KEY": "s" * 48,
     "BASE_URL": "https://feedback.hospital.example",
     "SMTP_URL": "smtp+starttls://mail.hospital.example:587",
+    "ENCRYPTION_KEYS": "k2027:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+    "BLIND_INDEX_KEY": "ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoM=",
 }
 
 
@@ -66,3 +68,33 @@ def test_the_command_checks_the_sqlite_file_too(sqlite_database_url):
         timeout=60,
     )
     assert bad.returncode == 1 and "SECRET_KEY is the development default" in bad.stderr
+
+
+def test_missing_weak_or_reused_encryption_keys_are_named():
+    unset = {k: v for k, v in GOOD.items() if k not in ("ENCRYPTION_KEYS", "BLIND_INDEX_KEY")}
+    derived = " | ".join(deploy_problems(load_settings({**unset, "ENVIRONMENT": "test"})))
+    assert "ENCRYPTION_KEYS is not set" in derived and "BLIND_INDEX_KEY is not set" in derived
+    weak = deploy_problems(
+        load_settings(
+            {**GOOD, "ENCRYPTION_KEYS": "k1:" + "QUFB" * 10 + "QUE=", "ENVIRONMENT": "test"}
+        )
+    )
+    assert any("'k1' does not look random" in problem for problem in weak)
+    reused = deploy_problems(
+        load_settings({**GOOD, "ENCRYPTION_KEYS": f"k1:{GOOD['BLIND_INDEX_KEY']}"})
+    )
+    assert any("used twice" in problem for problem in reused)
+    assert GOOD["BLIND_INDEX_KEY"] not in " ".join(weak + reused)
+
+
+def test_production_without_encryption_keys_does_not_start():
+    env = {k: v for k, v in GOOD.items() if k != "ENCRYPTION_KEYS"}
+    result = subprocess.run(
+        [sys.executable, "-m", "feedback", "check", "--deploy"],
+        env={**os.environ, **env, "ENCRYPTION_KEYS": ""},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "ENCRYPTION_KEYS is required when ENVIRONMENT=production" in result.stderr

@@ -28,7 +28,12 @@ async def test_static_assets_may_be_cached(client):
 
 
 def test_production_sends_hsts(sqlite_database_url):
-    settings = make_settings(sqlite_database_url, ENVIRONMENT="production")
+    settings = make_settings(
+        sqlite_database_url,
+        ENVIRONMENT="production",
+        ENCRYPTION_KEYS="k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        BLIND_INDEX_KEY="ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoM=",
+    )
     app = create_app(settings)
     assert any(hook for hook in app.before_send)
     # The hook itself, run on a response start message:

@@ -46,7 +46,13 @@ def test_secrets_are_not_echoed_in_errors():
 def test_production_requires_a_real_secret_key_and_gets_secure_cookies():
     with pytest.raises(SettingsError, match="SECRET_KEY is required when ENVIRONMENT=production"):
         load_settings({"ENVIRONMENT": "production"})
-    settings = load_settings({"ENVIRONMENT": "production", "SECRET_KEY": "k" * 40})
+    keys = {
+        "ENCRYPTION_KEYS": "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        "BLIND_INDEX_KEY": "ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoM=",
+    }
+    with pytest.raises(SettingsError, match="ENCRYPTION_KEYS is required"):
+        load_settings({"ENVIRONMENT": "production", "SECRET_KEY": "k" * 40})
+    settings = load_settings({"ENVIRONMENT": "production", "SECRET_KEY": "k" * 40, **keys})
     assert settings.secure_cookies
 
 
@@ -60,3 +66,12 @@ def test_the_command_fails_at_start_up_naming_the_setting():
     )
     assert result.returncode == 2
     assert "Configuration error: DATABASE_URL" in result.stderr
+
+
+def test_malformed_encryption_keys_are_named_and_never_echoed():
+    secret = "k1:" + "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0"
+    with pytest.raises(SettingsError, match=r"^ENCRYPTION_KEYS entry 1 \(k1\) must be 32") as error:
+        load_settings({"ENCRYPTION_KEYS": secret})
+    assert "c2VjcmV0" not in str(error.value)
+    with pytest.raises(SettingsError, match=r"^BLIND_INDEX_KEY must be 32 random bytes"):
+        load_settings({"BLIND_INDEX_KEY": "short"})

@@ -213,6 +213,7 @@ async def test_queue_filters_search_assignment_tags_and_bulk_actions(client):
 async def test_service_recovery_shows_contacts_only_to_the_owning_lead_with_consent(client):
     from feedback.services.survey_intake import take_survey_response
     from feedback.tables import AuditEvent
+    from surveys.patients import decrypt_patient
     from surveys.service import (
         create_invitation,
         install_library,
@@ -238,7 +239,9 @@ async def test_service_recovery_shows_contacts_only_to_the_owning_lead_with_cons
         )
         tokens.append(token)
     await record_consents(tokens[0], {"follow_up"})  # only the first patient agreed
-    consenting = await Patient.select().order_by(Patient.id).first()
+    consenting = decrypt_patient(
+        factories.KEYRING, await Patient.select().order_by(Patient.id).first()
+    )
     tickets = await Ticket.select(Ticket.id).order_by(Ticket.id)
     lead = await factories.staff("lead", department)
     await sign_in(client, lead, factories.PASSWORD)

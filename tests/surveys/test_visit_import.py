@@ -11,6 +11,7 @@ import httpx
 
 from integrations.email import is_suppressed, suppress
 from integrations.tables import OutboxMessage
+from surveys.patients import find_by_mrn
 from surveys.service import install_library
 from surveys.tables import Invitation, Patient, Visit
 from tests import factories
@@ -18,6 +19,7 @@ from tests.conftest import TEST_SECRET_KEY, csrf_token, make_settings, sign_in
 
 TODAY = dt.date.today()
 KEY = make_settings("sqlite:///unused").blind_index_key
+KEY_RING = factories.KEYRING
 HEADER = (
     "external_id,mrn,given_name,family_name,email,phone,preferred_language,visit_date,"
     "visit_type,location,department,provider_name"
@@ -193,6 +195,7 @@ async def test_one_reminder_goes_to_non_responders_and_its_link_opens_the_same_s
             base_url="http://127.0.0.1:8000",
             delay=dt.timedelta(days=5),
             suppression_key=KEY,
+            keyring=KEY_RING,
             now=dt.datetime.now(dt.UTC),
         )
         == 0
@@ -203,6 +206,7 @@ async def test_one_reminder_goes_to_non_responders_and_its_link_opens_the_same_s
             delay=dt.timedelta(days=5),
             now=later,
             suppression_key=KEY,
+            keyring=KEY_RING,
         )
         == 1
     )
@@ -212,6 +216,7 @@ async def test_one_reminder_goes_to_non_responders_and_its_link_opens_the_same_s
             delay=dt.timedelta(days=5),
             now=later,
             suppression_key=KEY,
+            keyring=KEY_RING,
         )
         == 0
     )  # one reminder, never two
@@ -295,7 +300,9 @@ async def test_a_fhir_bundle_imports_visits_and_invites(client):
     response = await _upload(client, content, name="encounters.json")
     assert response.status_code == 200, response.text
     assert "1 new visit" in response.text and "1 survey invitation queued" in response.text
-    patient = await Patient.select().where(Patient.mrn == "MRN-F1").first()
+    patient = (
+        await Patient.select().where(Patient.id == await find_by_mrn(KEY_RING, "MRN-F1")).first()
+    )
     assert patient["preferred_language"] == "es"
     visit = await Visit.select().first()
     assert visit["external_id"] == "FHIR-ENC-1" and visit["visit_type"] == "clinic"

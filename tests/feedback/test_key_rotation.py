@@ -1,0 +1,155 @@
+"""`feedback rotate-keys`: killed or stopped midway, run again, finished; never loses a write
+made meanwhile; values from before encryption are encrypted too."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import re
+import signal
+import subprocess
+import sys
+
+from feedback.services.key_rotation import rotate_keys
+from integrations.crypto import KeyRing, key_id_of
+from integrations.email import OutgoingEmail, enqueue
+from integrations.tables import OutboxMessage
+from surveys.patients import (
+    create_patients,
+    find_by_email,
+    find_by_mrn,
+    read_patients,
+    update_patient,
+)
+from surveys.tables import Patient
+from tests.conftest import TEST_SECRET_KEY, make_settings
+
+OLD = f"old:{base64.b64encode(bytes(range(32))).decode()}"
+NEW = f"new:{base64.b64encode(bytes(range(32, 64))).decode()}"
+
+
+def _keyring(database_url: str, keys: str) -> KeyRing:
+    return make_settings(database_url, ENCRYPTION_KEYS=keys).keyring
+
+
+async def _seed(keyring: KeyRing, patients: int) -> list[int]:
+    ids = await create_patients(
+        keyring,
+        [
+            (
+                {
+                    "given_name": f"Given{n}",
+                    "family_name": f"Family{n}",
+                    "email": f"p{n}@example.org",
+                    "phone": f"+1-555-{n:04d}",
+                    "mrn": f"R-{n}",
+                },
+                "en",
+            )
+            for n in range(patients)
+        ],
+    )
+    for n in range(3):
+        await enqueue(
+            OutgoingEmail(
+                kind="survey_invitation",
+                business_key=f"survey_invitation:{n}",
+                recipient=f"p{n}@example.org",
+                subject="How was your recent visit?",
+                text="…",
+            ),
+            keyring,
+        )
+    # One row from before encryption: clear values, the MRN itself in the unique column.
+    await Patient.insert(
+        Patient(given_name="Clear", family_name="Row", email="clear@example.org", mrn="R-CLEAR")
+    )
+    return ids
+
+
+def _cli(database_url: str, *args: str) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "ENVIRONMENT": "test",
+        "SECRET_KEY": TEST_SECRET_KEY,
+        "DATABASE_URL": database_url,
+        "ENCRYPTION_KEYS": f"{NEW},{OLD}",
+        "LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "feedback", "rotate-keys", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+async def _finish(process: subprocess.Popen[str]) -> tuple[int, str]:
+    out, err = await asyncio.to_thread(process.communicate, timeout=120)
+    return process.returncode, out + err
+
+
+async def _stored_key_ids() -> set[str | None]:
+    rows = await Patient.select(
+        Patient.given_name, Patient.family_name, Patient.email, Patient.phone, Patient.mrn_encrypted
+    )
+    outbox = await OutboxMessage.select(OutboxMessage.recipient)
+    return {key_id_of(value) for row in rows for value in row.values() if value} | {
+        key_id_of(row["recipient"]) for row in outbox
+    }
+
+
+async def test_a_rotation_stopped_then_killed_midway_finishes_when_run_again(db, database_url):
+    old = _keyring(database_url, OLD)
+    rotated = _keyring(database_url, f"{NEW},{OLD}")
+    await _seed(old, 60)
+
+    stopped = _cli(database_url, "--batch-size", "5", "--max-batches", "2")
+    status, output = await _finish(stopped)
+    assert status == 1, output
+    assert "patient: 10 re-encrypted" in output and "left" in output
+    assert await Patient.count().where(Patient.mrn_encrypted.like("v1:new:%")) == 10
+
+    killed = _cli(database_url, "--batch-size", "1")
+    first_line = await asyncio.to_thread(killed.stdout.readline)
+    assert "Rotating to key 'new'" in first_line
+    await asyncio.to_thread(killed.stdout.readline)  # at least one batch committed
+    killed.send_signal(signal.SIGKILL)
+    await _finish(killed)
+    # Whatever the kill interrupted rolled back: every value opens with the ring in use.
+    assert len(await read_patients(rotated, range(1, 100))) == 61
+
+    status, output = await _finish(_cli(database_url, "--batch-size", "7"))
+    assert status == 0, output
+    assert re.search(r"(?m)^patient: \d+ re-encrypted, .*, 0 left$", output), output
+    assert re.search(r"(?m)^outbox_message: .*, 0 left$", output), output
+    assert await _stored_key_ids() == {"new"}
+    # The old key can go: everything opens, and is found, with the new one alone.
+    only_new = _keyring(database_url, NEW)
+    patients = await read_patients(only_new, range(1, 100))
+    assert {patient["email"] for patient in patients} >= {"p0@example.org", "clear@example.org"}
+    assert await find_by_mrn(only_new, "R-CLEAR") is not None
+    assert await find_by_email(only_new, "CLEAR@example.org") != []
+    assert not await Patient.exists().where(Patient.mrn == "R-CLEAR")  # no MRN left in clear
+
+
+async def test_writes_made_during_a_rotation_are_never_lost(db, database_url):
+    old = _keyring(database_url, OLD)
+    rotated = _keyring(database_url, f"{NEW},{OLD}")
+    ids = await _seed(old, 40)
+
+    async def import_meanwhile() -> None:
+        for patient_id in ids:
+            await update_patient(rotated, patient_id, {"phone": f"+44-{patient_id}"})
+            await asyncio.sleep(0)
+
+    progress, _ = await asyncio.gather(rotate_keys(rotated, batch_size=3), import_meanwhile())
+    patients = {patient["id"]: patient for patient in await read_patients(rotated, ids)}
+    assert all(patients[patient_id]["phone"] == f"+44-{patient_id}" for patient_id in ids)
+    # Rows a writer had already rewritten were left alone; a second run finds nothing to do.
+    again = await rotate_keys(rotated, batch_size=3)
+    assert [table.remaining for table in again] == [0, 0]
+    assert sum(table.rotated for table in progress) >= 3
+    assert await _stored_key_ids() == {"new"}
