@@ -24,12 +24,26 @@ from feedback.services import audit
 from feedback.services.improvements import tracking_token
 from feedback.services.survey_intake import take_survey_response
 from feedback.settings import PROJECT_ROOT, Settings
+from feedback.web.account_pages import (
+    account_page,
+    emergency_review,
+    end_emergency,
+    open_emergency,
+    start_two_step,
+)
 from feedback.web.admin_outbox import OutboxAdminController
 from feedback.web.admin_routing import RoutingAdminController
 from feedback.web.admin_users import StaffAdminController
 from feedback.web.admin_visits import VisitImportController
 from feedback.web.api import ApiController
-from feedback.web.auth_pages import login_page, login_submit, logout
+from feedback.web.auth_pages import (
+    login_page,
+    login_submit,
+    logout,
+    verify_page,
+    verify_qr,
+    verify_submit,
+)
 from feedback.web.errors import http_exception_handler, internal_error_handler
 from feedback.web.feedback_pages import (
     feedback_create,
@@ -147,7 +161,15 @@ def create_app(settings: Settings) -> Litestar:
             ping,
             login_page,
             login_submit,
+            verify_page,
+            verify_qr,
+            verify_submit,
             logout,
+            account_page,
+            start_two_step,
+            open_emergency,
+            end_emergency,
+            emergency_review,
             home,
             feedback_list,
             feedback_export,

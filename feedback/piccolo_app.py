@@ -4,9 +4,11 @@ from piccolo.conf.apps import AppConfig
 
 from feedback.tables import (
     AuditEvent,
+    BreakGlassGrant,
     FeedbackItem,
     Improvement,
     ImprovementTicket,
+    MfaChallenge,
     Review,
     ReviewRun,
     ReviewSource,
@@ -24,6 +26,8 @@ APP_CONFIG = AppConfig(
     table_classes=[
         StaffUser,
         StaffSession,
+        MfaChallenge,
+        BreakGlassGrant,
         ReviewSource,
         ReviewRun,
         Review,

@@ -25,6 +25,11 @@ class StaffUser(Table, tablename="staff_user"):
     is_active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
     last_login_at = Timestamptz(null=True, default=None)
+    # Two-step sign-in (TOTP). The secret is sealed with the encryption keys; the last used
+    # time step makes each code single-use.
+    totp_secret = Text(default="")
+    totp_last_step = Integer(default=0)
+    mfa_enrolled_at = Timestamptz(null=True, default=None)
 
 
 class StaffSession(Table, tablename="staff_session"):
@@ -35,6 +40,32 @@ class StaffSession(Table, tablename="staff_session"):
     created_at = Timestamptz(default=TimestamptzNow())
     last_seen_at = Timestamptz(default=TimestamptzNow())
     flash = JSON(default="[]")
+    # Break-glass: read access to every department until this time (see BreakGlassGrant).
+    emergency_until = Timestamptz(null=True, default=None)
+
+
+class BreakGlassGrant(Table, tablename="break_glass_grant"):
+    """Emergency read access beyond one's department: who, why, until when. The reason stays
+    here (it may name a patient); the audit trail and the alert refer to the grant's id."""
+
+    staff = ForeignKey(references=StaffUser, on_delete=OnDelete.restrict, index=True)
+    reason = Text()
+    started_at = Timestamptz(default=TimestamptzNow(), index=True)
+    expires_at = Timestamptz()
+    ended_at = Timestamptz(null=True, default=None)
+
+
+class MfaChallenge(Table, tablename="mfa_challenge"):
+    """A sign-in between its password and its code: not a session, so nothing is reachable
+    with it but the code page. The cookie holds a random token; the table its SHA-256."""
+
+    token_hash = Varchar(length=64, unique=True)
+    user = ForeignKey(references=StaffUser, on_delete=OnDelete.cascade, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    failures = Integer(default=0)
+    # A secret being set up at first sign-in (sealed), kept until a code proves the app has it.
+    enrollment_secret = Text(default="")
+    next_path = Varchar(length=300, default="/")
 
 
 class ReviewSource(Table, tablename="review_source"):

@@ -11,14 +11,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-import segno
-
 from integrations.fhir import (
     FhirError,
     definition_from_questionnaire,
     questionnaire_from_definition,
     questionnaire_response,
 )
+from integrations.qr import qr_svg
 from integrations.spreadsheet import csv_safe
 from surveys.definition import (
     KEY_PATTERN,
@@ -285,10 +284,7 @@ async def kiosk_locations(key: str) -> list[dict[str, Any]]:
 
 def kiosk_qr_svg(url: str) -> str:
     """A QR code (SVG) that opens the kiosk survey on a phone."""
-    qr = segno.make(url, error="m")
-    buffer = io.BytesIO()
-    qr.save(buffer, kind="svg", scale=6, border=2, title="Survey QR code")
-    return buffer.getvalue().decode()
+    return qr_svg(url, "Survey QR code")
 
 
 async def remove_assignment(key: str, assignment_id: int) -> None:

@@ -36,9 +36,11 @@ class CurrentStaff:
     role: Role
     department_id: int | None
     department_name: str | None
+    # Break-glass: this session may read every department for a while (never change them).
+    emergency_access: bool = False
 
     def sees_all_departments(self) -> bool:
-        return self.role in (Role.ADMIN, Role.EXECUTIVE)
+        return self.role in (Role.ADMIN, Role.EXECUTIVE) or self.emergency_access
 
     def can_view_department(self, department_id: int | None) -> bool:
         if self.sees_all_departments():

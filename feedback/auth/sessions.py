@@ -72,6 +72,7 @@ async def load_session(token: str, policy: SessionPolicy) -> ActiveSession | Non
             StaffSession.created_at,
             StaffSession.last_seen_at,
             StaffSession.flash,
+            StaffSession.emergency_until,
             StaffSession.user.id,
             StaffSession.user.email,
             StaffSession.user.display_name,
@@ -105,6 +106,7 @@ async def load_session(token: str, policy: SessionPolicy) -> ActiveSession | Non
         role=Role(row["user.role"]),
         department_id=row["user.department.id"],
         department_name=row["user.department.name"],
+        emergency_access=bool(row["emergency_until"]) and aware(row["emergency_until"]) > now,
     )
     return ActiveSession(id=row["id"], staff=staff, flash=_as_list(row["flash"]))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from feedback.services.mfa import rotate_secrets, secrets_to_rotate
 from integrations.crypto import KeyRing
 from integrations.email.outbox import recipients_to_rotate, rotate_recipients
 from integrations.reencrypt import RotationBatch
@@ -23,6 +24,7 @@ CountStale = Callable[[KeyRing], Awaitable[int]]
 TABLES: tuple[tuple[str, RotateBatch, CountStale], ...] = (
     ("patient", rotate_patients, patients_to_rotate),
     ("outbox_message", rotate_recipients, recipients_to_rotate),
+    ("staff_user", rotate_secrets, secrets_to_rotate),
 )
 
 

@@ -110,6 +110,7 @@ def _staff_columns():  # type: ignore[no-untyped-def]
         StaffUser.role,
         StaffUser.is_active,
         StaffUser.last_login_at,
+        StaffUser.mfa_enrolled_at,
         StaffUser.department.name.as_alias("department_name"),
     )
 

@@ -9,6 +9,7 @@ from litestar.response import Redirect
 from feedback.auth.roles import Role
 from feedback.auth.sessions import add_flash
 from feedback.services import audit
+from feedback.services.mfa import MfaError, reset_second_step
 from feedback.services.staff import (
     FieldErrors,
     NewStaff,
@@ -111,11 +112,39 @@ class StaffAdminController(Controller):
             object_id=user_id,
             client_address=client_address(request),
         )
-        if is_htmx(request):
-            return await render(
-                request,
-                "admin/_user_row.html",
-                {"user": await staff_row(user_id)},
-                partial="admin/_user_row.html",
-            )
-        return Redirect("/admin/users", status_code=303)
+        return await _after_row_change(request, user_id)
+
+    @post("/{user_id:int}/two-step")
+    async def reset_two_step(self, request: Request, user_id: FromPath[int]) -> Response:
+        actor = request.scope["user"]
+        try:
+            await reset_second_step(actor, user_id)
+        except MfaError as exc:
+            await add_flash(request.scope["auth"].id, "error", str(exc))
+            return Redirect("/admin/users", status_code=303)
+        await audit.record(
+            "staff.second_step_reset",
+            actor=actor,
+            object_type="staff_user",
+            object_id=user_id,
+            client_address=client_address(request),
+        )
+        return await _after_row_change(
+            request,
+            user_id,
+            "Two-step sign-in was reset: the person sets up their app again at next sign-in.",
+        )
+
+
+async def _after_row_change(request: Request, user_id: int, message: str = "") -> Response:
+    """htmx gets the account's row back; a plain form post, the page (with a message)."""
+    if is_htmx(request):
+        return await render(
+            request,
+            "admin/_user_row.html",
+            {"user": await staff_row(user_id)},
+            partial="admin/_user_row.html",
+        )
+    if message:
+        await add_flash(request.scope["auth"].id, "success", message)
+    return Redirect("/admin/users", status_code=303)

@@ -7,6 +7,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from feedback.auth.sessions import SessionPolicy, load_session
+from feedback.services import audit
 
 SESSION_COOKIE = "fb_session"
 
@@ -28,6 +29,15 @@ class StaffSessionMiddleware(ASGIMiddleware):
         scope["auth"] = session
         # Remembered so the login page can tell "your session expired" from a first visit.
         scope.setdefault("state", {})["session_expired"] = bool(token) and session is None
+        if session is not None and session.staff.emergency_access:
+            # Under break-glass every page opened is recorded, for the review that follows.
+            await audit.record(
+                "break_glass.request",
+                actor=session.staff,
+                object_type="request",
+                client_address=scope["client"][0] if scope.get("client") else "",
+                detail={"method": scope["method"], "path": scope["path"][:200]},
+            )
         await next_app(scope, receive, send)
 
 

@@ -9,6 +9,7 @@ from feedback.services.feedback_items import NewFeedback, record_feedback
 from feedback.services.routing import open_tickets
 from feedback.tables import FeedbackItem, Ticket
 from tests import factories
+from tests.e2e.conftest import sign_in_page
 
 
 @pytest.mark.parametrize("javascript", [True, False])
@@ -29,10 +30,7 @@ async def test_a_lead_works_a_ticket(db, live_server, browser: Browser, javascri
 
     context = await browser.new_context(java_script_enabled=javascript)
     page = await context.new_page()
-    await page.goto(f"{live_server}/login")
-    await page.get_by_label("Work email").fill(lead)
-    await page.get_by_label("Password").fill(factories.PASSWORD)
-    await page.get_by_role("button", name="Sign in").click()
+    await sign_in_page(page, live_server, lead)
     await page.get_by_role("navigation", name="Main").get_by_role("link", name="Tickets").click()
     await page.get_by_role("link", name=f"#{ticket_id}").click()
     await expect(page.locator(".comment")).to_contain_text("waited six hours")

@@ -5,15 +5,13 @@ from __future__ import annotations
 from playwright.async_api import Browser, expect
 
 from tests import factories
+from tests.e2e.conftest import sign_in_page
 
 PHONE = {"width": 390, "height": 844}
 
 
-async def _sign_in(page, base: str, email: str) -> None:
-    await page.goto(f"{base}/login")
-    await page.get_by_label("Work email").fill(email)
-    await page.get_by_label("Password").fill(factories.PASSWORD)
-    await page.get_by_role("button", name="Sign in").click()
+async def _sign_in(page, base: str, email: str) -> None:  # type: ignore[no-untyped-def]
+    await sign_in_page(page, base, email)
 
 
 async def test_each_role_signs_in_and_sees_its_own_navigation(db, live_server, browser: Browser):

@@ -13,6 +13,7 @@ from feedback.worker import build_dispatcher
 from surveys.service import install_library
 from surveys.tables import Department, Location
 from tests import factories
+from tests.e2e.conftest import sign_in_page
 
 PHONE = {"width": 390, "height": 844}
 
@@ -37,10 +38,7 @@ async def test_from_visit_file_to_the_leads_screen(
     )
 
     staff_page = await browser.new_page()
-    await staff_page.goto(f"{live_server}/login")
-    await staff_page.get_by_label("Work email").fill(admin)
-    await staff_page.get_by_label("Password").fill(factories.PASSWORD)
-    await staff_page.get_by_role("button", name="Sign in").click()
+    await sign_in_page(staff_page, live_server, admin)
     await staff_page.goto(f"{live_server}/admin/visits/import")
     await staff_page.get_by_label("Visits file (.csv or .json)").set_input_files(str(visits))
     await staff_page.get_by_role("button", name="Import and invite").click()
@@ -75,9 +73,7 @@ async def test_from_visit_file_to_the_leads_screen(
     await context.close()
 
     await staff_page.get_by_role("button", name="Sign out").click()
-    await staff_page.get_by_label("Work email").fill(lead)
-    await staff_page.get_by_label("Password").fill(factories.PASSWORD)
-    await staff_page.get_by_role("button", name="Sign in").click()
+    await sign_in_page(staff_page, live_server, lead)
     await staff_page.get_by_role("link", name="Feedback").click()
     await staff_page.get_by_role("link", name=re.compile("Nadie nos explicó")).click()
     await expect(staff_page.locator(".comment")).to_contain_text("esperamos seis horas")

@@ -12,7 +12,8 @@ import subprocess
 import sys
 
 from feedback.services.key_rotation import rotate_keys
-from integrations.crypto import KeyRing, key_id_of
+from feedback.tables import StaffUser
+from integrations.crypto import KeyRing, context, key_id_of
 from integrations.email import OutgoingEmail, enqueue
 from integrations.tables import OutboxMessage
 from surveys.patients import (
@@ -23,6 +24,7 @@ from surveys.patients import (
     update_patient,
 )
 from surveys.tables import Patient
+from tests import factories
 from tests.conftest import TEST_SECRET_KEY, make_settings
 
 OLD = f"old:{base64.b64encode(bytes(range(32))).decode()}"
@@ -105,6 +107,11 @@ async def test_a_rotation_stopped_then_killed_midway_finishes_when_run_again(db,
     old = _keyring(database_url, OLD)
     rotated = _keyring(database_url, f"{NEW},{OLD}")
     await _seed(old, 60)
+    # An authenticator secret is sealed with the same keys and must move with them.
+    lead = await factories.staff("lead", await factories.department())
+    lead_id = (await StaffUser.select(StaffUser.id).where(StaffUser.email == lead).first())["id"]
+    sealed = old.encrypt("JBSWY3DPEHPK3PXP", context("staff_user", "totp_secret", str(lead_id)))
+    await StaffUser.update({StaffUser.totp_secret: sealed}).where(StaffUser.id == lead_id)
 
     stopped = _cli(database_url, "--batch-size", "5", "--max-batches", "2")
     status, output = await _finish(stopped)
@@ -125,6 +132,7 @@ async def test_a_rotation_stopped_then_killed_midway_finishes_when_run_again(db,
     assert status == 0, output
     assert re.search(r"(?m)^patient: \d+ re-encrypted, .*, 0 left$", output), output
     assert re.search(r"(?m)^outbox_message: .*, 0 left$", output), output
+    assert re.search(r"(?m)^staff_user: 1 re-encrypted, .*, 0 left$", output), output
     assert await _stored_key_ids() == {"new"}
     # The old key can go: everything opens, and is found, with the new one alone.
     only_new = _keyring(database_url, NEW)
@@ -133,6 +141,9 @@ async def test_a_rotation_stopped_then_killed_midway_finishes_when_run_again(db,
     assert await find_by_mrn(only_new, "R-CLEAR") is not None
     assert await find_by_email(only_new, "CLEAR@example.org") != []
     assert not await Patient.exists().where(Patient.mrn == "R-CLEAR")  # no MRN left in clear
+    secret = await StaffUser.select(StaffUser.totp_secret).where(StaffUser.id == lead_id).first()
+    where = context("staff_user", "totp_secret", str(lead_id))
+    assert only_new.decrypt(secret["totp_secret"], where) == "JBSWY3DPEHPK3PXP"
 
 
 async def test_writes_made_during_a_rotation_are_never_lost(db, database_url):
@@ -150,6 +161,6 @@ async def test_writes_made_during_a_rotation_are_never_lost(db, database_url):
     assert all(patients[patient_id]["phone"] == f"+44-{patient_id}" for patient_id in ids)
     # Rows a writer had already rewritten were left alone; a second run finds nothing to do.
     again = await rotate_keys(rotated, batch_size=3)
-    assert [table.remaining for table in again] == [0, 0]
+    assert [table.remaining for table in again] == [0, 0, 0]
     assert sum(table.rotated for table in progress) >= 3
     assert await _stored_key_ids() == {"new"}
