@@ -22,6 +22,8 @@ node_modules/.installed: package.json package-lock.json
 # Browser tests drive Debian's Chromium through Playwright (browser downloads are not possible).
 browser:
 	@test -x $(CHROMIUM) || (apt-get update -qq && apt-get install -y -qq chromium)
+	@# pdftotext/pdftoppm: the PDF summary's tests read its text (and reviewers look at pages).
+	@command -v pdftotext >/dev/null || (apt-get update -qq && apt-get install -y -qq poppler-utils)
 
 run: setup
 	$(BIN)/feedback demo
@@ -38,6 +40,8 @@ bench: setup
 	$(BIN)/python bench/bench_analysis.py
 	$(BIN)/python bench/bench_queue.py --engine sqlite
 	$(BIN)/python bench/bench_queue.py --engine postgres
+	$(BIN)/python bench/bench_reports.py --engine sqlite
+	$(BIN)/python bench/bench_reports.py --engine postgres
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache

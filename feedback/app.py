@@ -66,6 +66,7 @@ from feedback.web.improvement_pages import (
 from feedback.web.loop_pages import tracking, you_said_we_did, you_said_we_did_here
 from feedback.web.proxies import TrustedProxyMiddleware, parse_networks
 from feedback.web.rendering import client_address, render
+from feedback.web.report_pages import dashboard_page, figures_csv, summary_pdf
 from feedback.web.request_log import RequestLogMiddleware
 from feedback.web.results_pages import results_page
 from feedback.web.review_pages import ReviewAdminController
@@ -178,6 +179,9 @@ def create_app(settings: Settings) -> Litestar:
             feedback_detail,
             kudos_page,
             results_page,
+            dashboard_page,
+            summary_pdf,
+            figures_csv,
             improvements,
             improvement_new,
             improvement_create,

@@ -116,3 +116,79 @@ def median(values: Iterable[float]) -> float | None:
     if len(ordered) % 2:
         return ordered[middle]
     return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+# --- comparisons, operational figures and disclosure control (dashboard, PDF, CSV) ---------
+
+# Aggregates about 1-10 patients can single someone out once a report leaves the screen (a
+# heat-map cell "billing x Maternity: 2" next to a quoted comment); such cells are withheld.
+SMALL_CELL_MAX = 10
+# Online reviews are few per source; a mean rating is shown from this many reviews.
+REVIEW_MIN_SAMPLE = 10
+
+
+@dataclass(frozen=True)
+class Change:
+    """A figure for the period, the same figure for the previous period, and the difference
+    (None unless both are shown: a change from "not enough responses" means nothing)."""
+
+    current: Figure
+    previous: Figure
+
+    @property
+    def delta(self) -> float | None:
+        if self.current.value is None or self.previous.value is None:
+            return None
+        return round(self.current.value - self.previous.value, 1)
+
+
+def suppressed(count: int) -> bool:
+    """True for a count of 1 to SMALL_CELL_MAX patients (zero identifies nobody)."""
+    return 1 <= count <= SMALL_CELL_MAX
+
+
+def small_cell(count: int) -> int | None:
+    """A count fit to publish, or None when it would single someone out."""
+    return None if suppressed(count) else count
+
+
+def median_of_counts(counts: Mapping[float, int]) -> float | None:
+    """The median of a histogram (value -> how many), so a median over a million rows needs
+    only the grouped counts from the database; the mean of the two middle values when even."""
+    total = sum(n for n in counts.values() if n > 0)
+    if total == 0:
+        return None
+    ordered = sorted((value, n) for value, n in counts.items() if n > 0)
+
+    def nth(k: int) -> float:  # 0-based k-th value of the expanded list
+        seen = 0
+        for value, n in ordered:
+            seen += n
+            if k < seen:
+                return value
+        raise IndexError(k)
+
+    if total % 2:
+        return nth(total // 2)
+    return (nth(total // 2 - 1) + nth(total // 2)) / 2
+
+
+def mean_of_sums(total: float, n: int, min_sample: int = MIN_SAMPLE) -> Figure:
+    """A mean from a database SUM and COUNT (an online star rating, say)."""
+    if n == 0:
+        return Figure(None, 0)
+    return _figure(total / n, n, min_sample)
+
+
+def sla_compliance(in_time: int, resolved: int, min_sample: int = 1) -> Figure:
+    """Share (%) of tickets resolved by their resolve-by time, among those resolved."""
+    return rate(in_time, resolved, min_sample)
+
+
+def median_days(hours: Mapping[int, int], min_sample: int = 1) -> Figure:
+    """Median in days, one decimal, from a histogram of whole hours."""
+    n = sum(hours.values())
+    value = median_of_counts({h + 0.5: count for h, count in hours.items()})
+    if value is None or n < min_sample:
+        return Figure(None, n)
+    return Figure(round(value / 24, 1), n)

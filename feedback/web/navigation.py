@@ -27,6 +27,7 @@ NAV_LINKS: tuple[NavLink, ...] = (
     NavLink(
         "Survey results", "/surveys/results", frozenset({Role.ADMIN, Role.EXECUTIVE, Role.LEAD})
     ),
+    NavLink("Dashboard", "/reports/dashboard", frozenset({Role.ADMIN, Role.EXECUTIVE, Role.LEAD})),
     NavLink("Surveys", "/admin/surveys", frozenset({Role.ADMIN})),
     NavLink("Routing", "/admin/routing", frozenset({Role.ADMIN})),
     NavLink("Import visits", "/admin/visits/import", frozenset({Role.ADMIN})),
