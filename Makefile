@@ -42,6 +42,10 @@ bench: setup
 	$(BIN)/python bench/bench_queue.py --engine postgres
 	$(BIN)/python bench/bench_reports.py --engine sqlite
 	$(BIN)/python bench/bench_reports.py --engine postgres
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_submit.py
+	$(BIN)/python bench/reliability_kill.py
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache

@@ -11,6 +11,7 @@ from feedback.analysis import ANALYZER_VERSION, Analysis, analyze
 from feedback.auth.roles import CurrentStaff, Role
 from feedback.services.routing import open_tickets
 from feedback.tables import FeedbackItem
+from surveys.tables import Department, Location
 
 SOURCES = ("survey", "review", "api", "staff")
 STAFF_CHANNELS = {
@@ -21,6 +22,7 @@ STAFF_CHANNELS = {
     "letter": "Letter or email",
 }
 MAX_TEXT = 10_000
+MAX_ROW_ID = 2**31 - 1
 RESCORE_BATCH = 500
 
 
@@ -147,8 +149,16 @@ async def enter_staff_feedback(
         errors["text"] = "Write what the patient said."
     elif len(new.text) > MAX_TEXT:
         errors["text"] = f"Keep it under {MAX_TEXT} characters."
+    elif "\x00" in new.text:
+        # PostgreSQL cannot store a NUL character in text; say so rather than fail on insert.
+        errors["text"] = "Remove the NUL (\\0) character; it cannot be stored."
     if new.channel not in STAFF_CHANNELS:
         errors["channel"] = "Choose how the feedback was received."
+    # A missing department or location would break a foreign key on insert: name the field.
+    if new.department_id is not None and not await _row_exists(Department, new.department_id):
+        errors["department_id"] = "There is no such department."
+    if new.location_id is not None and not await _row_exists(Location, new.location_id):
+        errors["location_id"] = "There is no such location."
     if errors:
         raise FeedbackFieldErrors(errors)
     item = build_item(new)
@@ -157,6 +167,13 @@ async def enter_staff_feedback(
         item_id = rows[0]["id"]
         tickets = await open_tickets([{**item.to_dict(), "id": item_id}], base_url=base_url)
     return item_id, tickets
+
+
+async def _row_exists(table: type[Department] | type[Location], row_id: int) -> bool:
+    # Ids are 32-bit serials: a larger number names no row, and would overflow the driver.
+    if not 1 <= row_id <= MAX_ROW_ID:
+        return False
+    return await table.exists().where(table.id == row_id)
 
 
 class FeedbackFieldErrors(FeedbackError):

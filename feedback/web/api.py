@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.exceptions import (
     NotFoundException,
     PermissionDeniedException,
     ValidationException,
 )
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody, Parameter
 
 from feedback.services.feedback_items import (
+    MAX_TEXT,
+    STAFF_CHANNELS,
     FeedbackFieldErrors,
     NewFeedback,
     NotAllowed,
@@ -30,9 +33,19 @@ from feedback.services.tickets import (
     get_ticket,
     list_tickets,
 )
+from feedback.tickets.states import ACTIONS, RESOLUTIONS
 from feedback.web.guards import signed_in
 
 NOT_VISIBLE = "No such object is visible to you."
+# Ids are 32-bit serials on PostgreSQL: a larger number cannot name a row, and reaching the
+# database with one overflows the driver (a 500), so it is refused here with a 400.
+MAX_ID = 2**31 - 1
+# Far past any real list, and far below where the OFFSET overflows 64 bits (a 500 before).
+MAX_PAGE = 100_000
+RowId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
+PageNumber = Annotated[int, Parameter(ge=1, le=MAX_PAGE)]
+# Request bodies are decoded by msgspec, which reads its own constraint type.
+BodyId = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
 
 
 @dataclass(frozen=True)
@@ -106,10 +119,12 @@ class TicketDetail:
     events: list[TicketEventOut] = field(default_factory=list)
 
 
+# Body fields below carry their allowed values and lengths for the OpenAPI schema only; the
+# services check them and answer with a message per field, which a decoder error would not.
 @dataclass(frozen=True)
 class StatusChange:
-    action: str
-    resolution: str = ""
+    action: Annotated[str, Parameter(schema_extra={"enum": list(ACTIONS)})]
+    resolution: Annotated[str, Parameter(schema_extra={"enum": ["", *RESOLUTIONS]})] = ""
     note: str = ""
 
 
@@ -120,16 +135,27 @@ class NoteIn:
 
 @dataclass(frozen=True)
 class FeedbackIn:
-    text: str
-    channel: str
-    location_id: int | None = None
-    department_id: int | None = None
+    text: Annotated[str, Parameter(min_length=1, max_length=MAX_TEXT)]
+    channel: Annotated[str, Parameter(schema_extra={"enum": list(STAFF_CHANNELS)})]
+    location_id: BodyId | None = None
+    department_id: BodyId | None = None
 
 
 @dataclass(frozen=True)
 class Created:
     id: int
     tickets: list[int]
+
+
+def _refuse_nul(**fields: str) -> None:
+    """PostgreSQL cannot store NUL in text: refuse it by field, before it fails the insert."""
+    errors = [
+        {"key": name, "message": "Remove the NUL (\\0) character; it cannot be stored."}
+        for name, value in fields.items()
+        if "\x00" in value
+    ]
+    if errors:
+        raise ValidationException("The request was not applied.", extra=errors)
 
 
 def _feedback(row: dict[str, Any]) -> Feedback:
@@ -202,14 +228,14 @@ class ApiController(Controller):
         sentiment: FromQuery[str | None] = None,
         source: FromQuery[str | None] = None,
         urgent: FromQuery[bool] = False,
-        page: FromQuery[int] = 1,
+        page: PageNumber = 1,
     ) -> list[Feedback]:
         filters = FeedbackFilters.parse(sentiment, source, "1" if urgent else None, str(page))
         result = await list_feedback(request.scope["user"], filters)
         return [_feedback(row) for row in result.items]
 
     @get("/feedback/{item_id:int}", tags=["feedback"], summary="One piece of feedback")
-    async def feedback_item(self, request: Request, item_id: FromPath[int]) -> Feedback:
+    async def feedback_item(self, request: Request, item_id: RowId) -> Feedback:
         try:
             return _feedback(await get_feedback(request.scope["user"], item_id))
         except NotVisible:
@@ -251,7 +277,7 @@ class ApiController(Controller):
         priority: FromQuery[str | None] = None,
         overdue: FromQuery[bool] = False,
         sort: FromQuery[str] = "due",
-        page: FromQuery[int] = 1,
+        page: PageNumber = 1,
     ) -> list[TicketSummary]:
         filters = TicketFilters.parse(status, priority, "1" if overdue else None, sort, str(page))
         result = await list_tickets(request.scope["user"], filters)
@@ -269,7 +295,7 @@ class ApiController(Controller):
         ]
 
     @get("/tickets/{ticket_id:int}", tags=["tickets"], summary="One ticket with its feedback")
-    async def ticket(self, request: Request, ticket_id: FromPath[int]) -> TicketDetail:
+    async def ticket(self, request: Request, ticket_id: RowId) -> TicketDetail:
         return await _ticket_detail(request, ticket_id)
 
     @post(
@@ -279,8 +305,9 @@ class ApiController(Controller):
         summary="Acknowledge, start, resolve, close or reopen a ticket",
     )
     async def ticket_status(
-        self, request: Request, ticket_id: FromPath[int], data: JSONBody[StatusChange]
+        self, request: Request, ticket_id: RowId, data: JSONBody[StatusChange]
     ) -> TicketDetail:
+        _refuse_nul(note=data.note, resolution=data.resolution, action=data.action)
         try:
             await change_status(
                 request.scope["user"], ticket_id, data.action, data.resolution, data.note
@@ -298,8 +325,9 @@ class ApiController(Controller):
         summary="Add a note to a ticket",
     )
     async def ticket_note(
-        self, request: Request, ticket_id: FromPath[int], data: JSONBody[NoteIn]
+        self, request: Request, ticket_id: RowId, data: JSONBody[NoteIn]
     ) -> TicketDetail:
+        _refuse_nul(text=data.text)
         try:
             await add_note(request.scope["user"], ticket_id, data.text)
         except NotVisible:

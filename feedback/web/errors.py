@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from feedback.logs import exception_summary, log_event
+from feedback.web.outage import database_unavailable, outage_response
 
 API_PREFIX = "/api/"
 
@@ -59,6 +60,9 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:
+    if database_unavailable(exc):
+        # Not a defect: the database is out of reach for a moment (feedback/web/outage.py).
+        return outage_response(request, exc, wants_json(request))
     incident = secrets.token_hex(6)
     log_event(
         "unhandled_error",
