@@ -28,6 +28,7 @@ from feedback.web.account_pages import (
     account_page,
     emergency_review,
     end_emergency,
+    monthly_summary_choice,
     open_emergency,
     start_two_step,
 )
@@ -168,6 +169,7 @@ def create_app(settings: Settings) -> Litestar:
             logout,
             account_page,
             start_two_step,
+            monthly_summary_choice,
             open_emergency,
             end_emergency,
             emergency_review,

@@ -30,6 +30,8 @@ class StaffUser(Table, tablename="staff_user"):
     totp_secret = Text(default="")
     totp_last_step = Integer(default=0)
     mfa_enrolled_at = Timestamptz(null=True, default=None)
+    # Executives and admins may ask for the monthly summary by email (off unless asked).
+    monthly_report = Boolean(default=False)
 
 
 class StaffSession(Table, tablename="staff_session"):

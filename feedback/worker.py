@@ -13,6 +13,7 @@ from feedback.auth.sessions import SessionPolicy, purge_expired_sessions
 from feedback.logs import exception_summary, log_event
 from feedback.services.escalation import escalate_overdue, send_digests
 from feedback.services.improvements import still_consents
+from feedback.services.monthly_summary import send_monthly_summaries
 from feedback.services.reviews import ReviewConfig, run_due_sources
 from feedback.settings import Settings
 from integrations.email import Dispatcher, SmtpSender
@@ -25,6 +26,8 @@ HOUSEKEEPING_INTERVAL_SECONDS = 3600.0
 TICKET_CLOCK_INTERVAL_SECONDS = 900.0
 # How often the scheduler looks for review sources that are due (each has its own interval).
 REVIEW_SCHEDULE_INTERVAL_SECONDS = 300.0
+# The monthly summary goes out at the first run after a month turns (idempotent per month).
+MONTHLY_SUMMARY_INTERVAL_SECONDS = 6 * 3600.0
 
 
 def build_dispatcher(settings: Settings) -> Dispatcher:
@@ -66,6 +69,11 @@ class BackgroundWork:
                 self._every(REVIEW_SCHEDULE_INTERVAL_SECONDS, self._collect_reviews, "reviews")
             )
         )
+        self.tasks.append(
+            asyncio.create_task(
+                self._every(MONTHLY_SUMMARY_INTERVAL_SECONDS, self._monthly, "monthly_summary")
+            )
+        )
         if self.settings.survey_reminder_days:
             self.tasks.append(
                 asyncio.create_task(
@@ -79,6 +87,9 @@ class BackgroundWork:
 
     async def _collect_reviews(self) -> None:
         await run_due_sources(ReviewConfig.from_settings(self.settings))
+
+    async def _monthly(self) -> None:
+        await send_monthly_summaries(dt.date.today(), self.settings.base_url)
 
     async def _housekeeping(self) -> None:
         """Expired staff sessions and old rate-limit counters are dropped, not kept forever."""

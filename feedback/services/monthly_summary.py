@@ -2,10 +2,7 @@
 and download the PDF. Aggregates only, and no attachment: a board report forwarded outside
 the system is a leak we cannot take back, while a link still asks for a sign-in (and is
 audited). One outbox row per executive and month (the business key), so a rerun of the job
-never mails anyone twice.
-
-Who receives it is the caller's choice: the opt-in flag on staff accounts is not there yet
-(see the report for issue 8), so the scheduler will pass the executives who opted in.
+never mails anyone twice. Executives and administrators opt in on their account page.
 """
 
 from __future__ import annotations
@@ -13,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from feedback.auth.roles import CurrentStaff
+from feedback.auth.roles import CurrentStaff, Role
 from feedback.services.dashboard import DashboardFilters, Kpi, Period, dashboard_for
+from feedback.tables import StaffUser
 from integrations.email import OutgoingEmail, enqueue
 
 KIND = "monthly_summary"
+SUMMARY_ROLES = (Role.EXECUTIVE, Role.ADMIN)
 HEADLINE = ("nps", "top_box", "response_rate", "feedback", "sla", "ticketed", "told")
 
 
@@ -80,3 +79,39 @@ async def enqueue_monthly_summaries(
         lines = [_line(board.kpi(key)) for key in HEADLINE]
         queued += await enqueue(summary_email(lines, period, recipient, base_url))
     return queued
+
+
+async def set_monthly_report(viewer: CurrentStaff, wanted: bool) -> None:
+    if viewer.role not in SUMMARY_ROLES:
+        raise ValueError("The monthly summary is for executives and administrators.")
+    await StaffUser.update({StaffUser.monthly_report: wanted}).where(StaffUser.id == viewer.id)
+
+
+async def send_monthly_summaries(today: dt.date, base_url: str) -> int:
+    """The scheduler's job, run several times a day: each opted-in executive or admin gets last
+    month's summary once (the outbox's business key is per person and month), as soon as the
+    month has turned."""
+    rows = await StaffUser.select(
+        StaffUser.id,
+        StaffUser.email,
+        StaffUser.display_name,
+        StaffUser.role,
+        StaffUser.department.id.as_alias("department_id"),
+        StaffUser.department.name.as_alias("department_name"),
+    ).where(
+        (StaffUser.monthly_report == True)  # noqa: E712
+        & (StaffUser.is_active == True)  # noqa: E712
+        & StaffUser.role.is_in([role.value for role in SUMMARY_ROLES])
+    )
+    recipients = [
+        CurrentStaff(
+            id=row["id"],
+            email=row["email"],
+            display_name=row["display_name"],
+            role=Role(row["role"]),
+            department_id=row["department_id"],
+            department_name=row["department_name"],
+        )
+        for row in rows
+    ]
+    return await enqueue_monthly_summaries(recipients, today, base_url)

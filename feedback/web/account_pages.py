@@ -4,9 +4,11 @@ some roles, offered to the others)."""
 from __future__ import annotations
 
 from litestar import Request, Response, get, post
+from litestar.exceptions import PermissionDeniedException
 from litestar.response import Redirect
 
 from feedback.auth.roles import Role
+from feedback.auth.sessions import add_flash
 from feedback.services import audit
 from feedback.services.break_glass import (
     BreakGlassError,
@@ -15,6 +17,7 @@ from feedback.services.break_glass import (
     recent_grants,
 )
 from feedback.services.mfa import open_challenge, required_roles
+from feedback.services.monthly_summary import SUMMARY_ROLES, set_monthly_report
 from feedback.settings import Settings
 from feedback.tables import StaffUser
 from feedback.web.auth_pages import MFA_COOKIE, challenge_cookie
@@ -22,26 +25,51 @@ from feedback.web.guards import roles, signed_in
 from feedback.web.rendering import client_address, render
 
 
-@get("/account", guards=[signed_in], include_in_schema=False, name="account")
-async def account_page(request: Request) -> Response:
+async def _account_page(request: Request, status_code: int = 200, **extra: object) -> Response:
     settings: Settings = request.app.state.settings
     staff = request.scope["user"]
     user = (
-        await StaffUser.select(StaffUser.mfa_enrolled_at, StaffUser.last_login_at)
+        await StaffUser.select(StaffUser.mfa_enrolled_at, StaffUser.monthly_report)
         .where(StaffUser.id == staff.id)
         .first()
     )
-    return await render(
-        request,
-        "account.html",
-        {
-            "enrolled_at": user["mfa_enrolled_at"] if user else None,
-            "required": staff.role in required_roles(settings.mfa_required_roles),
-            "may_break_glass": staff.role in (Role.LEAD, Role.STAFF),
-            "emergency_error": None,
-            "reason": "",
-        },
+    context = {
+        "enrolled_at": user["mfa_enrolled_at"] if user else None,
+        "required": staff.role in required_roles(settings.mfa_required_roles),
+        "may_break_glass": staff.role in (Role.LEAD, Role.STAFF),
+        "emergency_error": None,
+        "reason": "",
+        "may_get_summary": staff.role in SUMMARY_ROLES,
+        "monthly_report": bool(user and user["monthly_report"]),
+        **extra,
+    }
+    return await render(request, "account.html", context, status_code=status_code)
+
+
+@get("/account", guards=[signed_in], include_in_schema=False, name="account")
+async def account_page(request: Request) -> Response:
+    return await _account_page(request)
+
+
+@post("/account/monthly-summary", guards=[signed_in], include_in_schema=False)
+async def monthly_summary_choice(request: Request) -> Response:
+    staff = request.scope["user"]
+    form = await request.form()
+    wanted = form.get("monthly_report") == "yes"
+    try:
+        await set_monthly_report(staff, wanted)
+    except ValueError:
+        raise PermissionDeniedException(
+            "The monthly summary is for executives and admins."
+        ) from None
+    await add_flash(
+        request.scope["auth"].id,
+        "success",
+        "You will receive the monthly summary by email."
+        if wanted
+        else "You will no longer receive the monthly summary.",
     )
+    return Redirect("/account", status_code=303)
 
 
 @post("/account/two-step", guards=[signed_in], include_in_schema=False)
@@ -77,18 +105,7 @@ async def open_emergency(request: Request) -> Response:
             client=client_address(request),
         )
     except BreakGlassError as exc:
-        return await render(
-            request,
-            "account.html",
-            {
-                "enrolled_at": None,
-                "required": False,
-                "may_break_glass": True,
-                "emergency_error": str(exc),
-                "reason": reason,
-            },
-            status_code=422,
-        )
+        return await _account_page(request, 422, emergency_error=str(exc), reason=reason)
     return Redirect("/", status_code=303)
 
 
@@ -110,6 +127,7 @@ __all__ = [
     "account_page",
     "emergency_review",
     "end_emergency",
+    "monthly_summary_choice",
     "open_emergency",
     "start_two_step",
 ]
