@@ -65,6 +65,7 @@ from feedback.web.improvement_pages import (
     improvements,
 )
 from feedback.web.loop_pages import tracking, you_said_we_did, you_said_we_did_here
+from feedback.web.patient_pages import PatientRightsController
 from feedback.web.proxies import TrustedProxyMiddleware, parse_networks
 from feedback.web.rendering import client_address, render
 from feedback.web.report_pages import dashboard_page, figures_csv, summary_pdf
@@ -208,6 +209,7 @@ def create_app(settings: Settings) -> Litestar:
             OutboxAdminController,
             VisitImportController,
             ReviewAdminController,
+            PatientRightsController,
             ApiController,
             survey_router(
                 sink=partial(take_survey_response, base_url=settings.base_url),

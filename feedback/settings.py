@@ -63,6 +63,7 @@ class Settings:
     blind_index_key_base64: str = ""
     trusted_proxies: str = ""
     mfa_required_roles: str = "admin,lead"
+    retention_days: int = 0
 
     @property
     def is_development(self) -> bool:
@@ -257,6 +258,7 @@ ENVIRONMENT_VARIABLES: dict[str, tuple[str, object]] = {
     "BLIND_INDEX_KEY": ("blind_index_key_base64", _parse_blind_index_key),
     "TRUSTED_PROXIES": ("trusted_proxies", _parse_trusted_proxies),
     "MFA_REQUIRED_ROLES": ("mfa_required_roles", _parse_roles),
+    "RETENTION_DAYS": ("retention_days", _parse_non_negative_int),
 }
 
 

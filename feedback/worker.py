@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from feedback.auth.sessions import SessionPolicy, purge_expired_sessions
 from feedback.logs import exception_summary, log_event
+from feedback.services.data_rights import purge_expired
 from feedback.services.escalation import escalate_overdue, send_digests
 from feedback.services.improvements import still_consents
 from feedback.services.monthly_summary import send_monthly_summaries
@@ -100,6 +101,11 @@ class BackgroundWork:
             )
         )
         await purge_before(dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
+        await purge_expired(
+            self.settings.keyring,
+            self.settings.retention_days,
+            suppression_key=self.settings.blind_index_key,
+        )
 
     async def _remind(self) -> None:
         await send_reminders(

@@ -33,6 +33,7 @@ NAV_LINKS: tuple[NavLink, ...] = (
     NavLink("Import visits", "/admin/visits/import", frozenset({Role.ADMIN})),
     NavLink("Reviews", "/admin/reviews/", frozenset({Role.ADMIN})),
     NavLink("Users", "/admin/users", frozenset({Role.ADMIN})),
+    NavLink("Patient requests", "/admin/patients/", frozenset({Role.ADMIN})),
     NavLink("Email", "/admin/outbox", frozenset({Role.ADMIN})),
 )
 
