@@ -29,7 +29,7 @@ from surveys.service import (
     record_consents,
     submit_invitation,
 )
-from surveys.tables import Location
+from surveys.tables import Invitation, Location
 from surveys.tables import Response as SurveyResponse
 
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
@@ -131,13 +131,17 @@ def survey_router(
         form = await request.form()
         answers = {key: form.getall(key) for key in form if key != "_csrf_token"}
         language = pick_language(str(form.get("lang", "")))
-        busy = await too_many(request, "survey", SURVEY_LIMIT, language)
-        if busy:
-            return busy
-        try:
-            outcome = await submit_invitation(token, answers, language, sink)
-        except InvitationProblem as problem:
-            return _link_problem(problem.kind, language)
+        # The rate-limit count and the response commit together: one durable commit per
+        # submission instead of two (on SQLite, each is a trip through the single writer).
+        # A bad link is answered inside, so its attempt is still counted.
+        async with Invitation._meta.db.transaction():
+            busy = await too_many(request, "survey", SURVEY_LIMIT, language)
+            if busy:
+                return busy
+            try:
+                outcome = await submit_invitation(token, answers, language, sink)
+            except InvitationProblem as problem:
+                return _link_problem(problem.kind, language)
         if outcome.already_submitted or outcome.response_id is not None:
             return Redirect(
                 f"/s/{token}/thanks?lang={language}", status_code=303, headers=PRIVATE_HEADERS
