@@ -30,7 +30,7 @@ run: setup
 
 test: setup browser
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto
 
 lint: setup
 	$(BIN)/ruff check .
