@@ -467,30 +467,27 @@ async def _update_review(
     ).where(Review.id == review_id)
     text = _review_text(record)
     rating, scale = _rating_columns(record)
-    item = await FeedbackItem.objects().where(FeedbackItem.review == review_id).first()
+    item = await FeedbackItem.select().where(FeedbackItem.review == review_id).first()
     if item is None:
         return
-    columns = analysis_columns(analyze(text))
-    await FeedbackItem.update(
-        {"text": text, "rating": rating, "rating_scale": scale, **columns}
-    ).where(FeedbackItem.id == item.id)
+    changes = {"text": text, "rating": rating, "rating_scale": scale}
+    changes |= analysis_columns(analyze(text))
+    await FeedbackItem.update(changes).where(FeedbackItem.id == item["id"])
     tickets = await TicketFeedback.select(TicketFeedback.ticket).where(
-        TicketFeedback.feedback_item == item.id
+        TicketFeedback.feedback_item == item["id"]
     )
-    if tickets:
-        for row in tickets:
-            await TicketEvent.insert(
-                TicketEvent(
-                    ticket=row["ticket"],
-                    kind="review_edited",
-                    detail={"feedback": item.id, "sentiment": columns["sentiment"]},
-                    created_at=now,
-                )
+    for row in tickets:
+        await TicketEvent.insert(
+            TicketEvent(
+                ticket=row["ticket"],
+                kind="review_edited",
+                detail={"feedback": item["id"], "sentiment": changes["sentiment"]},
+                created_at=now,
             )
-        return
-    # An edit can turn praise into a complaint: route it now, as if it had just arrived.
-    stored = await FeedbackItem.select().where(FeedbackItem.id == item.id).first()
-    await open_tickets([stored], base_url=base_url)
+        )
+    if not tickets:
+        # An edit can turn praise into a complaint: route it now, as if it had just arrived.
+        await open_tickets([{**item, **changes}], base_url=base_url)
 
 
 # --- replies ----------------------------------------------------------------------------------

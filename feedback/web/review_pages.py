@@ -28,7 +28,7 @@ from feedback.services.reviews import (
     source_runs,
 )
 from feedback.web.guards import roles
-from feedback.web.rendering import client_address, render
+from feedback.web.rendering import client_address, is_htmx, render
 from integrations.reviews import ReviewCsvError
 from surveys.tables import Location
 
@@ -170,7 +170,7 @@ class ReviewAdminController(Controller):
         return await self._after_change(request, source_id, message)
 
     async def _after_change(self, request: Request, source_id: int, message: str) -> Response:
-        if request.headers.get("hx-request") == "true":
+        if is_htmx(request):
             return await self._source(request, source_id, notice=message)
         session = request.scope.get("auth")
         if session is not None:
