@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from feedback.auth.roles import CurrentStaff
+from feedback.auth.roles import CurrentStaff, Role
 from feedback.services import audit
 from feedback.tables import FeedbackItem, Ticket, TicketFeedback
 from integrations.crypto import KeyRing
@@ -36,8 +36,14 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-async def find_patients(keyring: KeyRing, query: str) -> list[dict[str, Any]]:
+def _only_admins(viewer: CurrentStaff) -> None:
+    if viewer.role is not Role.ADMIN:
+        raise DataRightsError("Only administrators handle patient data requests.")
+
+
+async def find_patients(viewer: CurrentStaff, keyring: KeyRing, query: str) -> list[dict[str, Any]]:
     """Patients found by exact MRN or email (blind indexes: nothing is searched in clear)."""
+    _only_admins(viewer)
     query = query.strip()
     if not query:
         return []
@@ -68,8 +74,9 @@ async def _responses(patient_id: int) -> list[dict[str, Any]]:
     return responses
 
 
-async def export_patient(keyring: KeyRing, patient_id: int) -> dict[str, Any]:
+async def export_patient(viewer: CurrentStaff, keyring: KeyRing, patient_id: int) -> dict[str, Any]:
     """Everything held about one patient, readable (JSON-ready)."""
+    _only_admins(viewer)
     patient = await read_patient(keyring, patient_id)
     if patient is None:
         raise DataRightsError("No such patient.")
@@ -159,7 +166,10 @@ async def erase_patient(
     reason: str = "request",
     client: str = "",
 ) -> None:
-    """Remove what identifies the patient, in one transaction; the figures stay."""
+    """Remove what identifies the patient, in one transaction; the figures stay. `actor` is
+    None only for the retention job."""
+    if actor is not None:
+        _only_admins(actor)
     patient = await read_patient(keyring, patient_id)
     if patient is None:
         raise DataRightsError("No such patient.")

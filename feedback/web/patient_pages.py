@@ -39,7 +39,7 @@ class PatientRightsController(Controller):
         """A POST, so an MRN or an email address never sits in a URL or an access log."""
         settings: Settings = request.app.state.settings
         query = str((await request.form()).get("query", ""))
-        found = await find_patients(settings.keyring, query)
+        found = await find_patients(request.scope["user"], settings.keyring, query)
         await audit.record(
             "patient.searched",
             actor=request.scope["user"],
@@ -53,7 +53,7 @@ class PatientRightsController(Controller):
     async def export(self, request: Request, patient_id: FromPath[int]) -> Response:
         settings: Settings = request.app.state.settings
         try:
-            data = await export_patient(settings.keyring, patient_id)
+            data = await export_patient(request.scope["user"], settings.keyring, patient_id)
         except DataRightsError as exc:
             return Response({"detail": str(exc)}, status_code=404)
         await audit.record(

@@ -132,3 +132,18 @@ async def test_retention_erases_patients_without_a_recent_visit(db) -> None:
 async def test_only_admins_handle_patient_requests(client) -> None:
     await sign_in(client, await factories.staff("executive"), factories.PASSWORD)
     assert (await client.get("/admin/patients/")).status_code == 403
+
+
+async def test_the_service_itself_refuses_anyone_but_an_admin(db) -> None:
+    import pytest
+
+    from feedback.auth.roles import CurrentStaff, Role
+    from feedback.services.data_rights import DataRightsError, erase_patient, export_patient
+
+    patient, department = await _patient_with_history()
+    lead = CurrentStaff(9, "lead@h.org", "Lee", Role.LEAD, department, "Cardiology")
+    with pytest.raises(DataRightsError):
+        await export_patient(lead, factories.KEYRING, patient)
+    with pytest.raises(DataRightsError):
+        await erase_patient(factories.KEYRING, patient, suppression_key=client_key(), actor=lead)
+    assert (await read_patient(factories.KEYRING, patient))["email"] == "ada.canary@example.org"
