@@ -138,7 +138,12 @@ def demo(host: str, port: int, no_serve: bool) -> None:
         click.echo(f"  {role:<10} {email:<40} {password}")
     click.echo(f"\nA patient's survey link (new at every start): {survey_link}")
     click.echo(f"The kiosk survey at Eastside Urgent Care: {settings.base_url}/k/eastside")
-    click.echo(f"Staff sign in at http://{host}:{port}/login\n")
+    click.echo(f"Staff sign in at http://{host}:{port}/login")
+    if settings.mfa_required_roles:
+        click.echo(
+            f"Roles {settings.mfa_required_roles.replace(',', ', ')} set up two-step sign-in "
+            "at their first sign-in (any authenticator app).\n"
+        )
     if not no_serve:
         _serve(settings, host, port)
 
