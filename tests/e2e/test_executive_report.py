@@ -3,6 +3,8 @@ same filters as a plain form, and no WCAG 2.1 A/AA violations (axe-core)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from playwright.async_api import Browser
 
 from tests import factories
@@ -55,3 +57,17 @@ async def test_the_filters_work_without_javascript(db, live_server, browser: Bro
     await page.wait_for_url(f"**location={seeded.hilltop}**")
     kpi = page.locator(".kpi", has_text="Feedback received").locator(".stat__value")
     assert (await kpi.inner_text()).strip() == "4"
+
+
+async def test_the_executive_downloads_the_pdf_summary(db, live_server, browser: Browser):
+    await seed_quarter()
+    page = await _signed_in(browser, live_server)
+    await page.goto(f"{live_server}/reports/dashboard?from={START}&to={END}")
+    async with page.expect_download() as waiting:
+        await page.get_by_role("link", name="Download the PDF summary").click()
+    download = await waiting.value
+    path = await download.path()
+    data = Path(path).read_bytes()
+    assert data.startswith(b"%PDF-")
+    assert download.suggested_filename.endswith(".pdf")
+    assert len(data) > 10_000  # cover, figures and charts, not an error page
