@@ -198,10 +198,15 @@ async def drive(
                     raise RuntimeError(f"unexpected status {answer.status_code}")
 
         async def killer() -> None:
-            for _ in range(kills):
-                await asyncio.sleep(rng.uniform(0.2, 2.0))
-                if queue.empty() and all(task.done() for task in workers):
-                    return
+            # Kills are spread over the run by progress, not by the clock (a fast server would
+            # otherwise finish before the first one), each at a random moment near its mark.
+            for number in range(1, kills + 1):
+                mark = number * len(tokens) // (kills + 1) + rng.randint(0, 2)
+                while len(acknowledged) < min(mark, len(tokens) - 1):
+                    if all(task.done() for task in workers):
+                        return
+                    await asyncio.sleep(0.005)
+                await asyncio.sleep(rng.uniform(0, 0.05))
                 up.clear()
                 server.kill()
                 result.kills += 1
