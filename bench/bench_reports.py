@@ -19,7 +19,6 @@ import os
 import random
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +32,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import bench_queue  # noqa: E402
-from bench_queue import DEPARTMENTS, PASSWORD, SECRET, _admin, free_port, machine  # noqa: E402
+from bench_queue import (  # noqa: E402
+    DEPARTMENTS,
+    PASSWORD,
+    _admin,
+    machine,
+    start_server,
+)
 
 from feedback.auth.passwords import hash_password  # noqa: E402
 from surveys.library import LIBRARY  # noqa: E402
@@ -246,26 +251,8 @@ def main() -> None:
     started = time.perf_counter()
     asyncio.run(seed(database_url, args.items, args.tickets, args.responses))
     print(f"Seeded in {time.perf_counter() - started:.0f} s", flush=True)
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": SECRET,
-        "ENVIRONMENT": "test",
-        "LOG_LEVEL": "WARNING",
-        "DISPATCH_IN_PROCESS": "false",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "feedback", "serve", "--port", str(port)], env=env, cwd=ROOT
-    )
+    server, base = start_server(database_url)
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
         timings, pdf_times, size = measure(base, args.rounds, args.save_pdf)
         peak = server_rss_kb(server.pid)
     finally:
