@@ -8,12 +8,15 @@ commit together or not at all.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import json
 import secrets
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from integrations.db_values import aware
+from integrations.sql import insert_rows
 from surveys.answers import CheckResult, check_answers
 from surveys.definition import Definition, definition_to_data, parse_definition
 from surveys.library import LIBRARY
@@ -170,37 +173,34 @@ async def issue_invitation(
     return rows[0]["id"], token
 
 
+# One statement, written out: it runs on every survey page view and every submission, and
+# Piccolo's query builder costs more for this four-table join than the database does.
+OPEN_INVITATION = """
+SELECT i.id, i.language, i.expires_at, i.used_at, v.id AS version_id, v.definition,
+       vi.id AS visit_id, vi.patient AS patient_id, l.id AS location_id,
+       l.name AS location_name, vi.department AS department_id
+FROM invitation i
+LEFT JOIN survey_version v ON v.id = i.survey_version
+LEFT JOIN visit vi ON vi.id = i.visit
+LEFT JOIN location l ON l.id = vi.location
+WHERE i.token_hash = {} OR i.reminder_token_hash = {}
+LIMIT 1
+"""
+
+
 async def open_invitation(token: str) -> OpenInvitation:
-    row = await (
-        Invitation.select(
-            Invitation.id,
-            Invitation.language,
-            Invitation.expires_at,
-            Invitation.used_at,
-            Invitation.survey_version.id.as_alias("version_id"),
-            Invitation.survey_version.definition.as_alias("definition"),
-            Invitation.visit.id.as_alias("visit_id"),
-            Invitation.visit.patient.as_alias("patient_id"),
-            Invitation.visit.location.id.as_alias("location_id"),
-            Invitation.visit.location.name.as_alias("location_name"),
-            Invitation.visit.department.as_alias("department_id"),
-        )
-        .where(
-            (Invitation.token_hash == hash_token(token))
-            | (Invitation.reminder_token_hash == hash_token(token))
-        )
-        .output(load_json=True)
-        .first()
-    )
-    if row is None:
+    token_hash = hash_token(token)
+    rows = await Invitation.raw(OPEN_INVITATION, token_hash, token_hash)
+    if not rows:
         raise InvitationProblem("unknown")
+    row = rows[0]
     used = row["used_at"] is not None
     if not used and aware(row["expires_at"]) <= _now():
         raise InvitationProblem("expired")
     return OpenInvitation(
         id=row["id"],
         version_id=row["version_id"],
-        definition=parse_definition(row["definition"]),
+        definition=_definition(row["definition"]),
         language=row["language"],
         used=used,
         visit_id=row["visit_id"],
@@ -209,6 +209,16 @@ async def open_invitation(token: str) -> OpenInvitation:
         location_name=row["location_name"],
         department_id=row["department_id"],
     )
+
+
+def _definition(stored: str | dict) -> Definition:
+    return _parsed_definition(stored if isinstance(stored, str) else json.dumps(stored))
+
+
+@functools.lru_cache(maxsize=128)
+def _parsed_definition(text: str) -> Definition:
+    """Keyed by the stored text itself, so an edited draft is never served from the cache."""
+    return parse_definition(json.loads(text))
 
 
 async def submit_invitation(
@@ -225,10 +235,10 @@ async def submit_invitation(
     async with Invitation._meta.db.transaction():
         # The conditional update is the claim: of two concurrent submits, one wins the row and
         # the other sees used_at already set (PostgreSQL re-checks the WHERE after the lock).
-        claimed = (
-            await Invitation.update({Invitation.used_at: now})
-            .where((Invitation.id == invitation.id) & Invitation.used_at.is_null())
-            .returning(Invitation.id)
+        claimed = await Invitation.raw(
+            "UPDATE invitation SET used_at = {} WHERE id = {} AND used_at IS NULL RETURNING id",
+            now,
+            invitation.id,
         )
         if not claimed:
             return SubmitOutcome(check=check, response_id=None, already_submitted=True)
@@ -264,32 +274,34 @@ async def store_response(
     channel: str = "email",
     device_hash: str | None = None,
 ) -> int:
-    response = await Response.insert(
-        Response(
-            invitation=invitation_id,
-            survey_version=version_id,
-            location=location_id,
-            department=department_id,
-            visit=visit_id,
-            channel=channel,
-            language=language,
-            device_hash=device_hash,
-            submitted_at=now,
-        )
-    ).returning(Response.id)
-    response_id = response[0]["id"]
-    if check.answers:
-        await Answer.insert(
-            *(
-                Answer(
-                    response=response_id,
-                    question_key=answer.question_key,
-                    value=answer.value,
-                    numeric_value=answer.numeric_value,
-                )
-                for answer in check.answers
-            )
-        )
+    [response_id] = await insert_rows(
+        Response,
+        [
+            {
+                "invitation": invitation_id,
+                "survey_version": version_id,
+                "location": location_id,
+                "department": department_id,
+                "visit": visit_id,
+                "channel": channel,
+                "language": language,
+                "device_hash": device_hash,
+                "submitted_at": now,
+            }
+        ],
+    )
+    await insert_rows(
+        Answer,
+        [
+            {
+                "response": response_id,
+                "question_key": answer.question_key,
+                "value": answer.value,
+                "numeric_value": answer.numeric_value,
+            }
+            for answer in check.answers
+        ],
+    )
     by_key = {answer.question_key: answer for answer in check.answers}
     comments = tuple(
         SubmittedComment(q.key, q.analysis_question, by_key[q.key].value)

@@ -29,17 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from piccolo.columns import JSON
-from piccolo.columns.defaults.base import Default
-from piccolo.table import Table
-from piccolo.utils.encoding import dump_json
-
-from feedback.analysis import analyze
-from feedback.routing import SLA_BY_PRIORITY, RoutingDecision, Rule, route
-from feedback.services.feedback_items import MAX_TEXT, NewFeedback, analysis_columns
-from feedback.services.routing import _title as ticket_title
-from feedback.services.routing import fallback_department, load_rules, routable
-from feedback.tables import FeedbackItem, Ticket, TicketEvent, TicketFeedback
+from feedback.services.feedback_items import MAX_TEXT, NewFeedback, item_columns
+from feedback.services.routing import RoutingSetup, current_routing, open_tickets
+from feedback.tables import FeedbackItem
+from integrations.sql import insert_rows
 from surveys.tables import Department, Location
 
 FORMATS = ("csv", "jsonl")
@@ -62,8 +55,6 @@ BATCH_SIZE = 500
 # Batches handed to the pool ahead of the writer: enough to keep every worker busy, few enough
 # that memory does not grow with the file.
 AHEAD_PER_WORKER = 2
-# Both engines accept at most 32,766 parameters in one statement.
-MAX_PARAMETERS = 32_000
 
 
 @dataclass(frozen=True)
@@ -294,25 +285,6 @@ def _feedback(
 # --- analysis (runs in worker processes when asked) --------------------------------------------
 
 
-def item_columns(new: NewFeedback) -> dict[str, Any]:
-    """The columns build_item sets, as a plain dict: a Piccolo Table instance costs ~0.2 ms to
-    build and as much again to turn into SQL, half the price of the analysis itself. The
-    checks build_item makes (source, rating range) were made by check_file."""
-    return {
-        "source": new.source,
-        "text": new.text,
-        "rating": new.rating,
-        "rating_scale": new.rating_scale,
-        "location": new.location_id,
-        "department": new.department_id,
-        "visit": new.visit_id,
-        "patient": new.patient_id,
-        "received_at": new.received_at or dt.datetime.now(dt.UTC),
-        "channel": new.channel,
-        **analysis_columns(analyze(new.text, new.question)),
-    }
-
-
 def analyse_batch(batch: list[NewFeedback]) -> list[dict[str, Any]]:
     """Module-level so a process pool can pickle it."""
     return [item_columns(new) for new in batch]
@@ -333,127 +305,12 @@ def _new_pool(workers: int) -> Executor:
 # --- writing ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Routing:
-    rules: list[Rule]
-    fallback: int | None
-
-
-async def _store(columns: list[dict[str, Any]], routing: _Routing) -> int:
+async def _store(columns: list[dict[str, Any]], routing: RoutingSetup) -> int:
     """Insert one batch and route it, in one transaction; the number of tickets opened."""
-    async with FeedbackItem._meta.db.transaction() as transaction:
-        ids = await _insert_rows(transaction.connection, FeedbackItem, columns)
+    async with FeedbackItem._meta.db.transaction():
+        ids = await insert_rows(FeedbackItem, columns)
         items = [{**values, "id": item_id} for values, item_id in zip(columns, ids, strict=True)]
-        return await _open_tickets(transaction.connection, items, routing)
-
-
-async def _insert_rows(
-    connection: Any, table: type[Table], rows: list[dict[str, Any]]
-) -> list[int]:
-    """Multi-row INSERT … RETURNING id straight through the driver, in the caller's transaction.
-
-    Piccolo spends ~0.4 ms per row building Table instances and SQL for a bulk insert, more
-    than the database does; here a row is a dict, unset columns take the table's defaults, and
-    values are converted the way Piccolo stores them (JSON as text, timestamps by the
-    adapters Piccolo registers for SQLite, natively by asyncpg).
-    """
-    postgres = table._meta.db.engine_type == "postgres"
-    columns = [column for column in table._meta.columns if column is not table._meta.primary_key]
-    names = ", ".join(f'"{column._meta.db_column_name}"' for column in columns)
-    defaults = {}
-    for column in columns:
-        default = column.get_default_value()
-        defaults[column._meta.name] = default.python() if isinstance(default, Default) else default
-    json_columns = {column._meta.name for column in columns if isinstance(column, JSON)}
-    ids: list[int] = []
-    chunk = max(1, MAX_PARAMETERS // len(columns))
-    for start in range(0, len(rows), chunk):
-        part = rows[start : start + chunk]
-        values: list[Any] = []
-        for row in part:
-            for column in columns:
-                value = row.get(column._meta.name, defaults[column._meta.name])
-                if column._meta.name in json_columns and not isinstance(value, str):
-                    value = dump_json(value)
-                values.append(value)
-        width = len(columns)
-        if postgres:
-            groups = (
-                "(" + ", ".join(f"${n * width + i + 1}" for i in range(width)) + ")"
-                for n in range(len(part))
-            )
-        else:
-            groups = ("(" + ", ".join("?" * width) + ")" for _ in part)
-        # Table and column names come from our table classes; every value is a bound parameter.
-        head = f'INSERT INTO "{table._meta.tablename}" ({names}) VALUES '  # noqa: S608
-        sql = head + ", ".join(groups) + ' RETURNING "id"'
-        if postgres:
-            result = await connection.fetch(sql, *values)
-        else:
-            async with connection.execute(sql, values) as cursor:
-                result = await cursor.fetchall()
-        ids.extend(row["id"] for row in result)
-    return ids
-
-
-async def _open_tickets(connection: Any, items: list[dict[str, Any]], routing: _Routing) -> int:
-    """What routing.open_tickets does, in three statements per batch instead of three per
-    ticket (which cost ~2 ms a ticket and made routing 80% of an import). Bulk imports are
-    usually history, so urgent tickets open (urgent priority, SLA, escalation) without emailing
-    the leads one alert per old comment."""
-    if routing.fallback is None:
-        return 0
-    now = dt.datetime.now(dt.UTC)
-    planned: list[tuple[int, RoutingDecision]] = []
-    tickets: list[dict[str, Any]] = []
-    for item in items:
-        for decision in route(routable(item), routing.rules, routing.fallback):
-            acknowledge, resolve = SLA_BY_PRIORITY[decision.priority]
-            planned.append((item["id"], decision))
-            tickets.append(
-                {
-                    "title": ticket_title(decision, item)[:200],
-                    "department": decision.department_id,
-                    "owner": decision.owner_id,
-                    "priority": decision.priority,
-                    "status": "new",
-                    "acknowledge_due_at": now + acknowledge,
-                    "resolve_due_at": now + resolve,
-                    "routing_rule": decision.rule_name[:200],
-                    "routing_reason": decision.reason,
-                    "theme": decision.theme or ("urgent" if item["urgent"] else ""),
-                    "source": item["source"],
-                    "location": item.get("location"),
-                    "tags": list(decision.tags),
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-    if not tickets:
-        return 0
-    ids = await _insert_rows(connection, Ticket, tickets)
-    await _insert_rows(
-        connection,
-        TicketFeedback,
-        [
-            {"ticket": ticket_id, "feedback_item": item_id, "linked_at": now}
-            for ticket_id, (item_id, _) in zip(ids, planned, strict=True)
-        ],
-    )
-    await _insert_rows(
-        connection,
-        TicketEvent,
-        [
-            {
-                "ticket": ticket_id,
-                "kind": "created",
-                "detail": {"rule": decision.rule_name, "reason": decision.reason},
-                "created_at": now,
-            }
-            for ticket_id, (_, decision) in zip(ids, planned, strict=True)
-        ],
-    )
-    return len(ids)
+        return len(await open_tickets(items, routing=routing))
 
 
 def _batches(
@@ -494,7 +351,7 @@ async def import_file(
         raise ImportRejected(problems, total)
 
     # Rules are read once: the whole import is routed by the rules in force when it started.
-    routing = _Routing(rules=await load_rules(), fallback=await fallback_department())
+    routing = await current_routing()
     started = time.perf_counter()
     items = tickets = last_line = 0
     batches = _batches(_feedback(path, fmt, source, refs, resume_after), batch_size)

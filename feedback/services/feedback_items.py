@@ -60,8 +60,9 @@ def analysis_columns(analysis: Analysis) -> dict[str, Any]:
     }
 
 
-def build_item(new: NewFeedback) -> FeedbackItem:
-    """An analysed, unsaved item; callers insert it inside their own transaction."""
+def item_columns(new: NewFeedback) -> dict[str, Any]:
+    """The checked and analysed column values of a new item, as a plain dict: what hot paths
+    (survey submissions, imports) hand to `insert_rows`, skipping Piccolo's Table instances."""
     if new.source not in SOURCES:
         raise FeedbackError(f"source must be one of {', '.join(SOURCES)}")
     if (
@@ -70,20 +71,24 @@ def build_item(new: NewFeedback) -> FeedbackItem:
         and not (0 <= new.rating <= new.rating_scale)
     ):
         raise FeedbackError(f"rating must be between 0 and {new.rating_scale}")
-    columns = analysis_columns(analyze(new.text, new.question))
-    return FeedbackItem(
-        source=new.source,
-        text=new.text,
-        rating=new.rating,
-        rating_scale=new.rating_scale,
-        location=new.location_id,
-        department=new.department_id,
-        visit=new.visit_id,
-        patient=new.patient_id,
-        received_at=new.received_at or dt.datetime.now(dt.UTC),
-        channel=new.channel,
-        **columns,
-    )
+    return {
+        "source": new.source,
+        "text": new.text,
+        "rating": new.rating,
+        "rating_scale": new.rating_scale,
+        "location": new.location_id,
+        "department": new.department_id,
+        "visit": new.visit_id,
+        "patient": new.patient_id,
+        "received_at": new.received_at or dt.datetime.now(dt.UTC),
+        "channel": new.channel,
+        **analysis_columns(analyze(new.text, new.question)),
+    }
+
+
+def build_item(new: NewFeedback) -> FeedbackItem:
+    """An analysed, unsaved item; callers insert it inside their own transaction."""
+    return FeedbackItem(**item_columns(new))
 
 
 async def record_feedback(new: NewFeedback) -> int:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from feedback.analysis import analyze
@@ -19,6 +22,7 @@ from feedback.routing import (
 from feedback.tables import RoutingRule, StaffUser, Ticket, TicketEvent, TicketFeedback
 from integrations.db_values import loaded
 from integrations.email import OutgoingEmail, enqueue
+from integrations.sql import insert_rows
 from surveys.tables import Department
 
 # DESIGN.md §5, by department code: (name, conditions, action) in order; the last is the
@@ -82,18 +86,54 @@ async def seed_default_rules() -> int:
     return len(rows)
 
 
-async def load_rules() -> list[Rule]:
-    rows = await RoutingRule.select().where(RoutingRule.enabled == True)  # noqa: E712
+@dataclass(frozen=True)
+class RoutingSetup:
+    """The enabled rules, in order, and the department a complaint goes to when no rule and no
+    visit department says where."""
+
+    rules: tuple[Rule, ...]
+    fallback: int | None
+
+
+async def current_routing() -> RoutingSetup:
+    """Read fresh on every call (two small queries), so an edit, or a rule a script inserts,
+    applies to the very next item in every process; parsing is what is cached, by content."""
+    rows = await RoutingRule.raw(
+        "SELECT id, position, name, conditions, action, is_default FROM routing_rule "
+        "WHERE enabled ORDER BY position, id"
+    )
+    fallback = await Department.raw(
+        "SELECT id FROM department ORDER BY (slug = {}) DESC, id LIMIT 1", FALLBACK_DEPARTMENT
+    )
+    return RoutingSetup(
+        rules=_parsed_rules(
+            tuple(
+                (
+                    row["id"],
+                    row["position"],
+                    row["name"],
+                    _json_text(row["conditions"]),
+                    _json_text(row["action"]),
+                    bool(row["is_default"]),
+                )
+                for row in rows
+            )
+        ),
+        fallback=fallback[0]["id"] if fallback else None,
+    )
+
+
+def _json_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_rules(rows: tuple[tuple[int, int, str, str, str, bool], ...]) -> tuple[Rule, ...]:
     rules = [
         parse_rule(
-            row["id"],
-            row["position"],
-            row["name"],
-            loaded(row["conditions"]),
-            loaded(row["action"]),
-            is_default=row["is_default"],
+            rule_id, position, name, json.loads(conditions), json.loads(action), is_default=default
         )
-        for row in rows
+        for rule_id, position, name, conditions, action, default in rows
     ]
     if not any(rule.is_default for rule in rules):
         # Routing always has a default, stored or not: no complaint is left without a queue.
@@ -102,16 +142,7 @@ async def load_rules() -> list[Rule]:
                 0, len(rules) + 1, DEFAULT_RULE_NAME, {}, {"department": "visit"}, is_default=True
             )
         )
-    return rules
-
-
-async def fallback_department() -> int | None:
-    row = (
-        await Department.select(Department.id).where(Department.slug == FALLBACK_DEPARTMENT).first()
-    )
-    if row is None:
-        row = await Department.select(Department.id).order_by(Department.id).first()
-    return row["id"] if row else None
+    return tuple(rules)
 
 
 def routable(item: dict[str, Any]) -> Routable:
@@ -175,51 +206,72 @@ async def open_tickets(
     now: dt.datetime | None = None,
     *,
     base_url: str | None = None,
+    routing: RoutingSetup | None = None,
 ) -> list[int]:
-    """Route each item and open its tickets; run inside the caller's transaction. With a
-    base_url, urgent tickets alert their department's leads by email at once."""
+    """Route each item and open its tickets, in the caller's transaction if there is one.
+    With a base_url, urgent tickets alert their department's leads by email at once (imports
+    of history leave it out: one alert per old comment would bury the real ones).
+
+    Tickets, their links and their "created" events are written with one statement each per
+    call, not three per ticket: this runs on every survey submission and every imported batch.
+    """
     now = now or dt.datetime.now(dt.UTC)
-    rules = await load_rules()
-    fallback = await fallback_department()
-    if fallback is None:
+    routing = routing or await current_routing()
+    if routing.fallback is None:
         return []
-    ticket_ids: list[int] = []
+    planned: list[tuple[dict[str, Any], RoutingDecision]] = []
+    tickets: list[dict[str, Any]] = []
     for item in items:
-        for decision in route(routable(item), rules, fallback):
+        for decision in route(routable(item), routing.rules, routing.fallback):
             acknowledge, resolve = SLA_BY_PRIORITY[decision.priority]
-            rows = await Ticket.insert(
-                Ticket(
-                    title=_title(decision, item)[:200],
-                    department=decision.department_id,
-                    owner=decision.owner_id,
-                    priority=decision.priority,
-                    status="new",
-                    acknowledge_due_at=now + acknowledge,
-                    resolve_due_at=now + resolve,
-                    routing_rule=decision.rule_name[:200],
-                    routing_reason=decision.reason,
-                    theme=decision.theme or ("urgent" if item["urgent"] else ""),
-                    source=item["source"],
-                    location=item.get("location"),
-                    tags=list(decision.tags),
-                    created_at=now,
-                    updated_at=now,
-                )
-            ).returning(Ticket.id)
-            ticket_id = rows[0]["id"]
-            await TicketFeedback.insert(TicketFeedback(ticket=ticket_id, feedback_item=item["id"]))
-            await TicketEvent.insert(
-                TicketEvent(
-                    ticket=ticket_id,
-                    kind="created",
-                    detail={"rule": decision.rule_name, "reason": decision.reason},
-                    created_at=now,
-                )
+            planned.append((item, decision))
+            tickets.append(
+                {
+                    "title": _title(decision, item)[:200],
+                    "department": decision.department_id,
+                    "owner": decision.owner_id,
+                    "priority": decision.priority,
+                    "status": "new",
+                    "acknowledge_due_at": now + acknowledge,
+                    "resolve_due_at": now + resolve,
+                    "routing_rule": decision.rule_name[:200],
+                    "routing_reason": decision.reason,
+                    "theme": decision.theme or ("urgent" if item["urgent"] else ""),
+                    "source": item["source"],
+                    "location": item.get("location"),
+                    "tags": list(decision.tags),
+                    "created_at": now,
+                    "updated_at": now,
+                }
             )
-            if decision.priority == "urgent" and base_url:
-                await alert_urgent(ticket_id, decision.department_id, base_url)
-            ticket_ids.append(ticket_id)
-    return ticket_ids
+    if not tickets:
+        return []
+    async with Ticket._meta.db.transaction():
+        ids = await insert_rows(Ticket, tickets)
+        await insert_rows(
+            TicketFeedback,
+            [
+                {"ticket": ticket_id, "feedback_item": item["id"], "linked_at": now}
+                for ticket_id, (item, _) in zip(ids, planned, strict=True)
+            ],
+        )
+        await insert_rows(
+            TicketEvent,
+            [
+                {
+                    "ticket": ticket_id,
+                    "kind": "created",
+                    "detail": {"rule": decision.rule_name, "reason": decision.reason},
+                    "created_at": now,
+                }
+                for ticket_id, (_, decision) in zip(ids, planned, strict=True)
+            ],
+        )
+        if base_url:
+            for ticket_id, (_, decision) in zip(ids, planned, strict=True):
+                if decision.priority == "urgent":
+                    await alert_urgent(ticket_id, decision.department_id, base_url)
+    return ids
 
 
 async def list_rules() -> list[dict[str, Any]]:
@@ -320,8 +372,8 @@ async def try_routing(
         location_id=None,
         department_id=visit_department_id,
     )
-    fallback = await fallback_department()
-    decisions = route(item, await load_rules(), fallback) if fallback else []
+    routing = await current_routing()
+    decisions = route(item, routing.rules, routing.fallback) if routing.fallback else []
     names = {
         row["id"]: row["name"] for row in await Department.select(Department.id, Department.name)
     }

@@ -4,6 +4,7 @@ concurrency, PostgreSQL's pool opens at start-up and closes at shutdown."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -99,6 +100,139 @@ async def test_sqlite_write_transactions_are_serialised(sqlite_database_url):
     )
     await close_engine(engine)
     assert row["description"] == "60"
+
+
+@pytest.fixture
+async def sqlite_engine(sqlite_database_url) -> DurableSQLiteEngine:
+    settings = make_settings(sqlite_database_url)
+    engine = make_engine(settings)
+    assert isinstance(engine, DurableSQLiteEngine)
+    bind_engine(engine)
+    await start_engine(engine, settings)
+    yield engine
+    await close_engine(engine)
+
+
+def _committed_slugs(engine: DurableSQLiteEngine) -> set[str]:
+    """What another process would see: read through a connection of its own."""
+    with sqlite3.connect(engine.path) as connection:
+        return {row[0] for row in connection.execute("SELECT slug FROM department")}
+
+
+def _count_commits(engine: DurableSQLiteEngine, monkeypatch) -> list[int]:
+    commits: list[int] = []
+    commit_group = engine._commit_group
+
+    async def counted() -> None:
+        commits.append(len(engine._group or ()))
+        await commit_group()
+
+    monkeypatch.setattr(engine, "_commit_group", counted)
+    return commits
+
+
+async def test_concurrent_sqlite_transactions_share_durable_commits(sqlite_engine, monkeypatch):
+    """Sixty writers queued at once need far fewer than sixty commits (fsyncs), and none is
+    told its transaction is done before another connection can read what it wrote."""
+    commits = _count_commits(sqlite_engine, monkeypatch)
+    seen_by_others_on_return: list[bool] = []
+
+    async def write(number: int) -> None:
+        async with sqlite_engine.transaction():
+            await Department.insert(Department(name=f"D{number}", slug=f"d-{number}"))
+        seen_by_others_on_return.append(f"d-{number}" in _committed_slugs(sqlite_engine))
+
+    await asyncio.gather(*(write(number) for number in range(60)))
+    assert all(seen_by_others_on_return) and len(seen_by_others_on_return) == 60
+    assert sum(commits) == 60
+    assert len(commits) < 20, commits
+
+
+async def test_a_failing_member_is_rolled_back_alone(sqlite_engine):
+    """One transaction of a group raises: its writes are undone, its neighbours' are kept."""
+
+    async def write(number: int) -> None:
+        async with sqlite_engine.transaction():
+            await Department.insert(Department(name=f"D{number}", slug=f"d-{number}"))
+            await asyncio.sleep(0)
+            if number % 5 == 0:
+                raise ValueError(number)
+
+    results = await asyncio.gather(*(write(number) for number in range(30)), return_exceptions=True)
+    failed = {number for number, result in enumerate(results) if isinstance(result, ValueError)}
+    assert failed == set(range(0, 30, 5))
+    assert _committed_slugs(sqlite_engine) == {f"d-{n}" for n in range(30) if n % 5}
+
+
+async def test_a_failed_group_commit_fails_every_member(sqlite_engine, monkeypatch):
+    """If the commit itself fails, nobody in the group is told their write is stored."""
+    commit_group = sqlite_engine._commit_group
+    writer = sqlite_engine._writer
+    attempts: list[int] = []
+
+    async def failing_commit() -> None:
+        attempts.append(len(sqlite_engine._group or ()))
+        real_execute = writer.execute
+
+        def refuse_commit(sql, *args):
+            if sql == "COMMIT":
+                raise sqlite3.OperationalError("disk I/O error")
+            return real_execute(sql, *args)
+
+        monkeypatch.setattr(writer, "execute", refuse_commit)
+        try:
+            await commit_group()
+        finally:
+            monkeypatch.setattr(writer, "execute", real_execute)
+
+    monkeypatch.setattr(sqlite_engine, "_commit_group", failing_commit)
+
+    async def write(number: int) -> None:
+        async with sqlite_engine.transaction():
+            await Department.insert(Department(name=f"D{number}", slug=f"d-{number}"))
+
+    results = await asyncio.gather(*(write(number) for number in range(20)), return_exceptions=True)
+    assert all(isinstance(result, Exception) for result in results), results
+    assert sum(attempts) == 20
+    assert _committed_slugs(sqlite_engine) == set()
+    monkeypatch.setattr(sqlite_engine, "_commit_group", commit_group)
+    await write(99)
+    assert _committed_slugs(sqlite_engine) == {"d-99"}
+
+
+async def test_a_cancelled_queued_transaction_does_not_strand_its_group(sqlite_engine, monkeypatch):
+    """The member that hands the group on to a queued transaction relies on it to commit; if
+    that one is cancelled before it runs, the group is still committed."""
+    should_commit = sqlite_engine._should_commit
+    queued: list[asyncio.Task] = []
+
+    def cancel_the_next_one() -> bool:
+        answer = should_commit()
+        if not answer and queued:
+            queued.pop().cancel()
+        return answer
+
+    monkeypatch.setattr(sqlite_engine, "_should_commit", cancel_the_next_one)
+    inside = asyncio.Event()
+    proceed = asyncio.Event()
+
+    async def first() -> None:
+        async with sqlite_engine.transaction():
+            await Department.insert(Department(name="First", slug="first"))
+            inside.set()
+            await proceed.wait()
+
+    async def second() -> None:
+        async with sqlite_engine.transaction():
+            await Department.insert(Department(name="Second", slug="second"))
+
+    first_task = asyncio.create_task(first())
+    await inside.wait()
+    queued.append(asyncio.create_task(second()))
+    await asyncio.sleep(0.01)  # the second is now queued for the writer
+    proceed.set()
+    await asyncio.wait_for(first_task, timeout=5)
+    assert _committed_slugs(sqlite_engine) == {"first"}
 
 
 def test_two_processes_writing_one_sqlite_file_do_not_lock_each_other_out(
