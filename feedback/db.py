@@ -36,7 +36,7 @@ from piccolo.table import Table
 from feedback.settings import Settings
 
 PICCOLO_CONF_MODULE = "feedback.piccolo_conf"
-READER_POOL_SIZE = 4
+READER_POOL_SIZE = 6
 GROUP_COMMIT_LIMIT = 64
 MEMBER_SAVEPOINT = "group_member"
 
@@ -52,6 +52,7 @@ class DurableSQLiteEngine(SQLiteEngine):
         self._writer: aiosqlite.Connection | None = None
         self._writer_lock: asyncio.Lock | None = None
         self._idle_readers: list[aiosqlite.Connection] = []
+        self._readers: asyncio.Semaphore | None = None
         # The members of the open group waiting for its commit (None: no transaction is open),
         # and how many transactions are queued for the writer.
         self._group: list[asyncio.Future[None]] | None = None
@@ -81,6 +82,7 @@ class DurableSQLiteEngine(SQLiteEngine):
         self._idle_readers.clear()
         self._writer = None
         self._writer_lock = None
+        self._readers = None
         for connection in connections:
             await connection.close()
 
@@ -88,6 +90,11 @@ class DurableSQLiteEngine(SQLiteEngine):
         if self._writer is None:
             self._writer = await self.get_connection()
         return self._writer
+
+    def _reader_slots(self) -> asyncio.Semaphore:
+        if self._readers is None:
+            self._readers = asyncio.Semaphore(READER_POOL_SIZE)
+        return self._readers
 
     def writer_lock(self) -> asyncio.Lock:
         if self._writer_lock is None:
@@ -178,20 +185,20 @@ class DurableSQLiteEngine(SQLiteEngine):
         table: type[Table] | None = None,
     ) -> Any:
         if _is_read_only(query):
-            connection = (
-                self._idle_readers.pop() if self._idle_readers else await self.get_connection()
-            )
-            try:
-                async with connection.execute(query, args or []) as cursor:
-                    rows = await cursor.fetchall()
-            except BaseException:
-                await connection.close()
-                raise
-            if len(self._idle_readers) < READER_POOL_SIZE:
+            # At most READER_POOL_SIZE readers, kept open: under load, waiting a moment for one
+            # is cheaper than opening (and configuring, and closing) a connection per query.
+            async with self._reader_slots():
+                connection = (
+                    self._idle_readers.pop() if self._idle_readers else await self.get_connection()
+                )
+                try:
+                    async with connection.execute(query, args or []) as cursor:
+                        rows = await cursor.fetchall()
+                except BaseException:
+                    await connection.close()
+                    raise
                 self._idle_readers.append(connection)
-            else:
-                await connection.close()
-            return rows
+                return rows
         # A lone write is a transaction of one statement, on the writer, IMMEDIATE like the rest.
         async with self.transaction() as transaction:
             return await self._run_in_existing_connection(

@@ -40,12 +40,8 @@ async def hit(key: str, limit: int, window: dt.timedelta, now: dt.datetime | Non
 async def hits(key: str, window: dt.timedelta, now: dt.datetime | None = None) -> int:
     """How many times `key` was counted in the current window (without counting this look)."""
     bucket, _ = _bucket(key, window, now or dt.datetime.now(dt.UTC))
-    row = (
-        await RateLimitBucket.select(RateLimitBucket.hits)
-        .where(RateLimitBucket.bucket == bucket)
-        .first()
-    )
-    return row["hits"] if row else 0
+    rows = await RateLimitBucket.raw("SELECT hits FROM rate_limit_bucket WHERE bucket = {}", bucket)
+    return rows[0]["hits"] if rows else 0
 
 
 async def purge_before(cutoff: dt.datetime) -> None:

@@ -3,14 +3,19 @@ device session, rate-limited by the web layer."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from surveys.answers import check_answers
 from surveys.definition import Definition, parse_definition
-from surveys.service import InvitationProblem, ResponseSink, SubmitOutcome, store_response
+from surveys.service import (
+    InvitationProblem,
+    ResponseSink,
+    SubmitOutcome,
+    store_response,
+    submitted_response,
+)
 from surveys.tables import Location, Response, SurveyVersion
 
 
@@ -76,22 +81,29 @@ async def submit_kiosk(
     if not check.ok:
         return SubmitOutcome(check=check, response_id=None, already_submitted=False)
     device = device_hash(slug, device_token)
+    if await Response.exists().where(Response.device_hash == device):
+        return SubmitOutcome(check=check, response_id=None, already_submitted=True)
+    submitted = submitted_response(
+        check,
+        kiosk.definition,
+        language,
+        channel="kiosk",
+        visit_id=None,
+        patient_id=None,
+        location_id=kiosk.location_id,
+        department_id=None,
+    )
+    store_feedback = await sink(submitted)
     async with Response._meta.db.transaction():
+        # Checked again inside: the unique device hash makes a concurrent second one fail.
         if await Response.exists().where(Response.device_hash == device):
             return SubmitOutcome(check=check, response_id=None, already_submitted=True)
         response_id = await store_response(
             check,
-            kiosk.version_id,
-            language,
-            dt.datetime.now(dt.UTC),
-            sink,
+            submitted,
+            store_feedback,
+            version_id=kiosk.version_id,
             invitation_id=None,
-            visit_id=None,
-            patient_id=None,
-            location_id=kiosk.location_id,
-            department_id=None,
-            definition=kiosk.definition,
-            channel="kiosk",
             device_hash=device,
         )
     return SubmitOutcome(check=check, response_id=response_id, already_submitted=False)

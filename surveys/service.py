@@ -1,8 +1,10 @@
 """The patients' side of the loop: surveys, invitations and responses. Only writer of its tables.
 
 A finished response is handed to a sink given by the floor above (feedback turns its comments
-into analysed feedback items) inside the same transaction, so a response and its feedback
-commit together or not at all.
+into analysed feedback items) in two steps: the sink prepares before the response's
+transaction opens (analysis and routing reads are CPU and reads, and nothing should hold the
+single SQLite writer while they run), and what it returns stores the feedback inside that
+transaction, so a response and its feedback commit together or not at all.
 """
 
 from __future__ import annotations
@@ -44,7 +46,6 @@ class SubmittedComment:
 
 @dataclass(frozen=True)
 class SubmittedResponse:
-    response_id: int
     visit_id: int | None
     patient_id: int | None
     location_id: int | None
@@ -56,7 +57,13 @@ class SubmittedResponse:
     submitted_at: dt.datetime
 
 
-ResponseSink = Callable[[SubmittedResponse], Awaitable[None]]
+# Stores the prepared feedback of a response, given its id, inside the response's transaction.
+StoreFeedback = Callable[[int], Awaitable[None]]
+# Called with the finished response before its transaction opens; returns how to store it.
+ResponseSink = Callable[[SubmittedResponse], Awaitable[StoreFeedback]]
+# Anything the caller wants written in the same transaction (its rate-limit count): one
+# durable commit for both.
+AlsoWrite = Callable[[], Awaitable[object]]
 
 
 class InvitationProblem(Exception):
@@ -222,71 +229,113 @@ def _parsed_definition(text: str) -> Definition:
 
 
 async def submit_invitation(
-    token: str, form: Mapping[str, Sequence[str]], language: str, sink: ResponseSink
+    token: str,
+    form: Mapping[str, Sequence[str]],
+    language: str,
+    sink: ResponseSink,
+    also_write: AlsoWrite | None = None,
 ) -> SubmitOutcome:
-    """Store a response exactly once per invitation; the token is consumed here, on POST."""
+    """Store a response exactly once per invitation; the token is consumed here, on POST.
+    `also_write` runs in the response's transaction when there is one to store."""
     invitation = await open_invitation(token)
     check = check_answers(invitation.definition, form, language)
     if invitation.used:
         return SubmitOutcome(check=check, response_id=None, already_submitted=True)
     if not check.ok:
         return SubmitOutcome(check=check, response_id=None, already_submitted=False)
-    now = _now()
+    submitted = submitted_response(
+        check,
+        invitation.definition,
+        language,
+        channel="email",
+        visit_id=invitation.visit_id,
+        patient_id=invitation.patient_id,
+        location_id=invitation.location_id,
+        department_id=invitation.department_id,
+    )
+    store_feedback = await sink(submitted)
     async with Invitation._meta.db.transaction():
+        if also_write is not None:
+            await also_write()
         # The conditional update is the claim: of two concurrent submits, one wins the row and
         # the other sees used_at already set (PostgreSQL re-checks the WHERE after the lock).
         claimed = await Invitation.raw(
             "UPDATE invitation SET used_at = {} WHERE id = {} AND used_at IS NULL RETURNING id",
-            now,
+            submitted.submitted_at,
             invitation.id,
         )
         if not claimed:
             return SubmitOutcome(check=check, response_id=None, already_submitted=True)
         response_id = await store_response(
             check,
-            invitation.version_id,
-            language,
-            now,
-            sink,
+            submitted,
+            store_feedback,
+            version_id=invitation.version_id,
             invitation_id=invitation.id,
-            visit_id=invitation.visit_id,
-            patient_id=invitation.patient_id,
-            location_id=invitation.location_id,
-            department_id=invitation.department_id,
-            definition=invitation.definition,
         )
     return SubmitOutcome(check=check, response_id=response_id, already_submitted=False)
 
 
-async def store_response(
+def submitted_response(
     check: CheckResult,
-    version_id: int,
+    definition: Definition,
     language: str,
-    now: dt.datetime,
-    sink: ResponseSink,
     *,
-    invitation_id: int | None,
+    channel: str,
     visit_id: int | None,
     patient_id: int | None,
     location_id: int | None,
     department_id: int | None,
-    definition: Definition,
-    channel: str = "email",
+) -> SubmittedResponse:
+    """What the floor above is told about a checked response: its comments and its score."""
+    by_key = {answer.question_key: answer for answer in check.answers}
+    return SubmittedResponse(
+        visit_id=visit_id,
+        patient_id=patient_id,
+        location_id=location_id,
+        department_id=department_id,
+        language=language,
+        channel=channel,
+        comments=tuple(
+            SubmittedComment(q.key, q.analysis_question, by_key[q.key].value)
+            for q in definition.questions
+            if q.type == "free_text" and q.key in by_key
+        ),
+        recommend_score=next(
+            (
+                by_key[q.key].numeric_value
+                for q in definition.questions
+                if q.type == "nps" and q.key in by_key
+            ),
+            None,
+        ),
+        submitted_at=_now(),
+    )
+
+
+async def store_response(
+    check: CheckResult,
+    submitted: SubmittedResponse,
+    store_feedback: StoreFeedback,
+    *,
+    version_id: int,
+    invitation_id: int | None,
     device_hash: str | None = None,
 ) -> int:
+    """The response, its answers and its feedback, in the caller's transaction."""
     [response_id] = await insert_rows(
         Response,
         [
             {
                 "invitation": invitation_id,
                 "survey_version": version_id,
-                "location": location_id,
-                "department": department_id,
-                "visit": visit_id,
-                "channel": channel,
-                "language": language,
+                "location": submitted.location_id,
+                "department": submitted.department_id,
+                "visit": submitted.visit_id,
+                "channel": submitted.channel,
+                "language": submitted.language,
                 "device_hash": device_hash,
-                "submitted_at": now,
+                "submitted_at": submitted.submitted_at,
             }
         ],
     )
@@ -302,34 +351,7 @@ async def store_response(
             for answer in check.answers
         ],
     )
-    by_key = {answer.question_key: answer for answer in check.answers}
-    comments = tuple(
-        SubmittedComment(q.key, q.analysis_question, by_key[q.key].value)
-        for q in definition.questions
-        if q.type == "free_text" and q.key in by_key
-    )
-    recommend = next(
-        (
-            by_key[q.key].numeric_value
-            for q in definition.questions
-            if q.type == "nps" and q.key in by_key
-        ),
-        None,
-    )
-    await sink(
-        SubmittedResponse(
-            response_id=response_id,
-            visit_id=visit_id,
-            patient_id=patient_id,
-            location_id=location_id,
-            department_id=department_id,
-            language=language,
-            channel=channel,
-            comments=comments,
-            recommend_score=recommend,
-            submitted_at=now,
-        )
-    )
+    await store_feedback(response_id)
     return response_id
 
 

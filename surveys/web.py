@@ -16,7 +16,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from integrations.email import index_from_unsubscribe_token, suppress_index
-from integrations.ratelimit import hit
+from integrations.ratelimit import hit, hits
 from surveys.definition import NUMERIC_TYPES, Definition
 from surveys.i18n import TEXTS, pick_language
 from surveys.kiosk import KioskSurvey, open_kiosk, submit_kiosk
@@ -29,7 +29,7 @@ from surveys.service import (
     record_consents,
     submit_invitation,
 )
-from surveys.tables import Invitation, Location
+from surveys.tables import Location
 from surveys.tables import Response as SurveyResponse
 
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
@@ -89,12 +89,11 @@ UNSUBSCRIBE_LIMIT = 60
 SURVEY_LIMIT = 120
 
 
-async def too_many(request: Request, bucket: str, limit: int, language: str) -> Response | None:
-    """A kind 429 page when this client has used up its hourly allowance for `bucket`
-    (counted in the database, so every worker process shares it), else None."""
-    client = request.client.host if request.client else "unknown"
-    if await hit(f"{bucket}:{client}", limit, LIMIT_WINDOW):
-        return None
+def _client_key(request: Request, bucket: str) -> str:
+    return f"{bucket}:{request.client.host if request.client else 'unknown'}"
+
+
+def _busy_page(language: str) -> Template:
     return _page(
         "surveys/link_problem.html",
         {
@@ -105,6 +104,14 @@ async def too_many(request: Request, bucket: str, limit: int, language: str) -> 
         },
         status_code=429,
     )
+
+
+async def too_many(request: Request, bucket: str, limit: int, language: str) -> Response | None:
+    """A kind 429 page when this client has used up its hourly allowance for `bucket`
+    (counted in the database, so every worker process shares it), else None."""
+    if await hit(_client_key(request, bucket), limit, LIMIT_WINDOW):
+        return None
+    return _busy_page(language)
 
 
 def survey_router(
@@ -131,17 +138,26 @@ def survey_router(
         form = await request.form()
         answers = {key: form.getall(key) for key in form if key != "_csrf_token"}
         language = pick_language(str(form.get("lang", "")))
-        # The rate-limit count and the response commit together: one durable commit per
-        # submission instead of two (on SQLite, each is a trip through the single writer).
-        # A bad link is answered inside, so its attempt is still counted.
-        async with Invitation._meta.db.transaction():
-            busy = await too_many(request, "survey", SURVEY_LIMIT, language)
-            if busy:
-                return busy
-            try:
-                outcome = await submit_invitation(token, answers, language, sink)
-            except InvitationProblem as problem:
-                return _link_problem(problem.kind, language)
+        # The allowance is looked at before any work and counted with it: inside the
+        # response's transaction when one is stored (one durable commit for both), on its own
+        # otherwise. Concurrent posts from one address can overshoot it by a few; it is there
+        # to stop a client hammering, not to be exact.
+        client_key = _client_key(request, "survey")
+        if await hits(client_key, LIMIT_WINDOW) >= SURVEY_LIMIT:
+            return _busy_page(language)
+        counted: list[bool] = []
+
+        async def count() -> None:
+            await hit(client_key, SURVEY_LIMIT, LIMIT_WINDOW)
+            counted.append(True)
+
+        try:
+            outcome = await submit_invitation(token, answers, language, sink, also_write=count)
+        except InvitationProblem as problem:
+            await count()
+            return _link_problem(problem.kind, language)
+        if not counted:
+            await count()
         if outcome.already_submitted or outcome.response_id is not None:
             return Redirect(
                 f"/s/{token}/thanks?lang={language}", status_code=303, headers=PRIVATE_HEADERS

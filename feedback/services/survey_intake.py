@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from feedback.services.feedback_items import NewFeedback, item_columns
-from feedback.services.routing import open_tickets
+from feedback.services.routing import current_routing, open_tickets
 from feedback.tables import FeedbackItem
 from integrations.sql import insert_rows
-from surveys.service import SubmittedResponse
+from surveys.service import StoreFeedback, SubmittedResponse
 
 NPS_SCALE = 10
 
 
-async def take_survey_response(response: SubmittedResponse, base_url: str | None = None) -> None:
-    """Runs inside the response's transaction: the response and its feedback commit together."""
+async def take_survey_response(
+    response: SubmittedResponse, base_url: str | None = None
+) -> StoreFeedback:
+    """Analyse the comments and read the routing now, before the response's transaction opens;
+    the returned callable stores the items and their tickets inside it."""
     items = [
         {
             **item_columns(
@@ -29,12 +32,18 @@ async def take_survey_response(response: SubmittedResponse, base_url: str | None
                     received_at=response.submitted_at,
                 )
             ),
-            "response": response.response_id,
             "question_key": comment.question_key,
         }
         for comment in response.comments
     ]
-    if items:
-        ids = await insert_rows(FeedbackItem, items)
-        stored = [{**item, "id": item_id} for item, item_id in zip(items, ids, strict=True)]
-        await open_tickets(stored, base_url=base_url)
+    routing = await current_routing() if items else None
+
+    async def store(response_id: int) -> None:
+        if not items:
+            return
+        rows = [{**item, "response": response_id} for item in items]
+        ids = await insert_rows(FeedbackItem, rows)
+        stored = [{**row, "id": item_id} for row, item_id in zip(rows, ids, strict=True)]
+        await open_tickets(stored, base_url=base_url, routing=routing)
+
+    return store

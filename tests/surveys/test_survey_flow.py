@@ -158,3 +158,24 @@ async def test_survey_submissions_and_tracking_pages_are_rate_limited_per_addres
     tracking = [(await client.get("/t/1.0")).status_code for _ in range(TRACKING_LIMIT + 1)]
     assert tracking[:TRACKING_LIMIT] == [404] * TRACKING_LIMIT
     assert tracking[TRACKING_LIMIT] == 429
+
+
+async def test_stored_submissions_count_towards_the_address_allowance(client, monkeypatch):
+    """The count of a stored response commits with it; once the allowance is used, the next
+    post from that address is refused before anything is looked at or stored."""
+    import surveys.web
+    from integrations.tables import RateLimitBucket
+
+    monkeypatch.setattr(surveys.web, "SURVEY_LIMIT", 2)
+    first, visit = await _invited()
+    version = (await Invitation.select(Invitation.survey_version).first())["survey_version"]
+    tokens = [first, *[await create_invitation(visit, version) for _ in range(2)]]
+    csrf = await _form_token(client, f"/s/{first}")
+    answers = {"_csrf_token": csrf, "lang": "en", "nurses_courtesy": "always",
+               "room_clean": "usually", "new_medicine": "yes", "overall_rating": "9",
+               "improve": "", "went_well": "Kind nurses."}  # fmt: skip
+    statuses = [(await client.post(f"/s/{t}", data=answers)).status_code for t in tokens]
+    assert statuses == [303, 303, 429]
+    assert await Response.count() == 2
+    assert [row["hits"] for row in await RateLimitBucket.select(RateLimitBucket.hits)] == [2]
+    assert await Invitation.count().where(Invitation.used_at.is_null()) == 1
