@@ -212,7 +212,10 @@ def create_app(settings: Settings) -> Litestar:
             PatientRightsController,
             ApiController,
             survey_router(
-                sink=partial(take_survey_response, base_url=settings.base_url),
+                sink=partial(
+                    take_survey_response, base_url=settings.base_url, keyring=settings.keyring
+                ),
+                keyring=settings.keyring,
                 suppression_key=settings.blind_index_key,
                 secure_cookies=settings.secure_cookies,
                 kiosk_limit_per_hour=settings.kiosk_limit_per_hour,
@@ -225,6 +228,7 @@ def create_app(settings: Settings) -> Litestar:
                 render=render,
                 after_change=audit_survey_change,
                 base_url=settings.base_url,
+                keyring=settings.keyring,
             ),
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
             create_static_files_router(

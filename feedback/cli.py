@@ -165,7 +165,10 @@ def rescore(batch_size: int) -> None:
     from feedback.analysis import ANALYZER_VERSION
     from feedback.services.feedback_items import rescore as rescore_items
 
-    progress = _run_with_database(_settings(), lambda: rescore_items(batch_size=batch_size))
+    settings = _settings()
+    progress = _run_with_database(
+        settings, lambda: rescore_items(batch_size=batch_size, keyring=settings.keyring)
+    )
     click.echo(
         f"Re-analysed {progress.rescored} item(s) with {ANALYZER_VERSION}; "
         f"{progress.remaining} left."

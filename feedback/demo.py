@@ -19,6 +19,7 @@ from feedback.tables import FeedbackItem, StaffUser, Ticket
 from integrations.crypto import KeyRing
 from integrations.reviews import ReviewRecord
 from surveys.patients import create_patients
+from surveys.sealed_text import FEEDBACK_TEXT, seal
 from surveys.service import (
     CONSENT_WORDING_VERSION,
     create_invitation,
@@ -322,9 +323,13 @@ async def seed_demo(
                 )
             )
         await seed_default_rules()
+        # Routed on their words in clear; stored sealed, as a real respondent's are.
+        in_clear = [item.to_dict() for item in feedback_rows]
+        for item in feedback_rows:
+            item.crypto_id, item.text = seal(keyring, FEEDBACK_TEXT, item.text)
         rows = await FeedbackItem.insert(*feedback_rows).returning(FeedbackItem.id)
-        for item, row in zip(feedback_rows, rows, strict=True):
-            await open_tickets([{**item.to_dict(), "id": row["id"]}], now=item.received_at)
+        for item, row in zip(in_clear, rows, strict=True):
+            await open_tickets([{**item, "id": row["id"]}], now=item["received_at"])
         # A third of respondents agreed to hear what changed.
         consenting = [row.patient for row in feedback_rows[::3] if row.patient]
         await Consent.insert(

@@ -130,7 +130,10 @@ class FeedbackItem(Table, tablename="feedback_item"):
     source = Varchar(length=20, index=True)
     # How staff received it (phone, front desk, portal message, focus group) when entered by hand.
     channel = Varchar(length=30, default="")
+    # From an identified patient, `text` is sealed (AES-GCM) and bound to this row's crypto_id;
+    # empty crypto_id: in clear (reviews, kiosk, imports, staff notes, rows from before).
     text = Text(default="")
+    crypto_id = Varchar(length=32, default="")
     rating = Integer(null=True, default=None)
     rating_scale = Integer(null=True, default=None)
     location = ForeignKey(references=Location, null=True, on_delete=OnDelete.restrict, index=True)

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+from integrations.crypto import KeyRing
 from integrations.fhir import (
     FhirError,
     definition_from_questionnaire,
@@ -26,6 +27,7 @@ from surveys.definition import (
     definition_to_data,
     parse_definition,
 )
+from surveys.sealed_text import ANSWER_VALUE, unseal
 from surveys.tables import Answer, Location, Response, Survey, SurveyAssignment, SurveyVersion
 from surveys.visit_import import VISIT_TYPES
 
@@ -351,7 +353,7 @@ async def import_survey(content: bytes, fallback_key: str) -> str:
     return await create_survey(key, name, definition_to_data(definition))
 
 
-async def response_rows(key: str) -> AsyncIterator[dict[str, Any]]:
+async def response_rows(key: str, keyring: KeyRing) -> AsyncIterator[dict[str, Any]]:
     """Every response of a survey with its answers, in batches (no patient identifiers)."""
     detail = await survey_detail(key)
     last_id = 0
@@ -373,18 +375,20 @@ async def response_rows(key: str) -> AsyncIterator[dict[str, Any]]:
         if not responses:
             return
         ids = [row["id"] for row in responses]
-        answers = await Answer.select(Answer.response, Answer.question_key, Answer.value).where(
-            Answer.response.is_in(ids)
-        )
+        answers = await Answer.select(
+            Answer.response, Answer.question_key, Answer.value, Answer.crypto_id
+        ).where(Answer.response.is_in(ids))
         by_response: dict[int, dict[str, str]] = {}
         for answer in answers:
-            by_response.setdefault(answer["response"], {})[answer["question_key"]] = answer["value"]
+            by_response.setdefault(answer["response"], {})[answer["question_key"]] = unseal(
+                keyring, ANSWER_VALUE, answer["crypto_id"], answer["value"]
+            )
         for row in responses:
             yield {**row, "answers": by_response.get(row["id"], {})}
         last_id = ids[-1]
 
 
-async def responses_csv(key: str) -> str:
+async def responses_csv(key: str, keyring: KeyRing) -> str:
     detail = await survey_detail(key)
     keys = []
     for version in reversed(detail.versions):
@@ -403,7 +407,7 @@ async def responses_csv(key: str) -> str:
             *keys,
         ]
     )
-    async for row in response_rows(key):
+    async for row in response_rows(key, keyring):
         writer.writerow(
             [
                 row["id"],
@@ -419,11 +423,11 @@ async def responses_csv(key: str) -> str:
     return buffer.getvalue()
 
 
-async def responses_fhir(key: str, base_url: str) -> dict[str, Any]:
+async def responses_fhir(key: str, base_url: str, keyring: KeyRing) -> dict[str, Any]:
     detail = await survey_detail(key)
     definitions = {v.number: definition_to_data(v.definition) for v in detail.versions}
     entries = []
-    async for row in response_rows(key):
+    async for row in response_rows(key, keyring):
         definition = definitions[row["version"]]
         types = {q["key"]: q["type"] for q in definition["questions"]}
         answers: dict[str, int | str | list[str]] = {}

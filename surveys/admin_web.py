@@ -12,6 +12,7 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from integrations.crypto import KeyRing
 from surveys.admin import (
     STARTER_DEFINITION,
     SurveyAdminError,
@@ -54,7 +55,11 @@ def _download(body: str, filename: str, media_type: str) -> Response:
 
 
 def survey_admin_router(
-    guards: Sequence[Any], render: Render, after_change: AfterChange, base_url: str
+    guards: Sequence[Any],
+    render: Render,
+    after_change: AfterChange,
+    base_url: str,
+    keyring: KeyRing,
 ) -> Router:
     async def detail_page(
         request: Request,
@@ -271,12 +276,12 @@ def survey_admin_router(
     @get("/{key:str}/responses.csv")
     async def download_responses_csv(request: Request, key: FromPath[str]) -> Response:
         await after_change(request, "survey.responses_exported", key)
-        return _download(await responses_csv(key), f"{key}-responses.csv", "text/csv")
+        return _download(await responses_csv(key, keyring), f"{key}-responses.csv", "text/csv")
 
     @get("/{key:str}/responses.fhir.json")
     async def download_responses_fhir(request: Request, key: FromPath[str]) -> Response:
         await after_change(request, "survey.responses_exported", key)
-        data = await responses_fhir(key, base_url)
+        data = await responses_fhir(key, base_url, keyring)
         return _download(
             json.dumps(data, ensure_ascii=False), f"{key}-responses.json", "application/fhir+json"
         )

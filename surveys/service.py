@@ -17,11 +17,13 @@ import secrets
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from integrations.crypto import KeyRing
 from integrations.db_values import aware
 from integrations.sql import insert_rows
 from surveys.answers import CheckResult, check_answers
 from surveys.definition import Definition, definition_to_data, parse_definition
 from surveys.library import LIBRARY
+from surveys.sealed_text import ANSWER_VALUE, seal
 from surveys.tables import (
     Answer,
     Consent,
@@ -234,9 +236,11 @@ async def submit_invitation(
     language: str,
     sink: ResponseSink,
     also_write: AlsoWrite | None = None,
+    keyring: KeyRing | None = None,
 ) -> SubmitOutcome:
     """Store a response exactly once per invitation; the token is consumed here, on POST.
-    `also_write` runs in the response's transaction when there is one to store."""
+    `also_write` runs in the response's transaction when there is one to store. With a
+    keyring, the patient's free-text answers are stored sealed (surveys.sealed_text)."""
     invitation = await open_invitation(token)
     check = check_answers(invitation.definition, form, language)
     if invitation.used:
@@ -272,6 +276,7 @@ async def submit_invitation(
             store_feedback,
             version_id=invitation.version_id,
             invitation_id=invitation.id,
+            keyring=keyring,
         )
     return SubmitOutcome(check=check, response_id=response_id, already_submitted=False)
 
@@ -321,8 +326,14 @@ async def store_response(
     version_id: int,
     invitation_id: int | None,
     device_hash: str | None = None,
+    keyring: KeyRing | None = None,
 ) -> int:
     """The response, its answers and its feedback, in the caller's transaction."""
+    sealed_keys = (
+        {comment.question_key for comment in submitted.comments}
+        if keyring is not None and submitted.patient_id is not None
+        else set()
+    )
     [response_id] = await insert_rows(
         Response,
         [
@@ -339,18 +350,18 @@ async def store_response(
             }
         ],
     )
-    await insert_rows(
-        Answer,
-        [
-            {
-                "response": response_id,
-                "question_key": answer.question_key,
-                "value": answer.value,
-                "numeric_value": answer.numeric_value,
-            }
-            for answer in check.answers
-        ],
-    )
+    rows = []
+    for answer in check.answers:
+        row = {
+            "response": response_id,
+            "question_key": answer.question_key,
+            "value": answer.value,
+            "numeric_value": answer.numeric_value,
+        }
+        if answer.question_key in sealed_keys and keyring is not None:
+            row["crypto_id"], row["value"] = seal(keyring, ANSWER_VALUE, answer.value)
+        rows.append(row)
+    await insert_rows(Answer, rows)
     await store_feedback(response_id)
     return response_id
 

@@ -140,5 +140,7 @@ class Response(Table, tablename="survey_response"):
 class Answer(Table, tablename="survey_answer"):
     response = ForeignKey(references=Response, on_delete=OnDelete.cascade, index=True)
     question_key = Varchar(length=40, index=True)
+    # A free-text answer of an identified patient is sealed, bound to crypto_id (else "").
     value = Text()
+    crypto_id = Varchar(length=32, default="")
     numeric_value = Integer(null=True, default=None)

@@ -15,6 +15,7 @@ from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from integrations.crypto import KeyRing
 from integrations.email import index_from_unsubscribe_token, suppress_index
 from integrations.ratelimit import hit, hits
 from surveys.definition import NUMERIC_TYPES, Definition
@@ -117,6 +118,7 @@ async def too_many(request: Request, bucket: str, limit: int, language: str) -> 
 def survey_router(
     sink: ResponseSink,
     *,
+    keyring: KeyRing | None = None,
     suppression_key: bytes,
     secure_cookies: bool = True,
     kiosk_limit_per_hour: int = 30,
@@ -152,7 +154,9 @@ def survey_router(
             counted.append(True)
 
         try:
-            outcome = await submit_invitation(token, answers, language, sink, also_write=count)
+            outcome = await submit_invitation(
+                token, answers, language, sink, also_write=count, keyring=keyring
+            )
         except InvitationProblem as problem:
             await count()
             return _link_problem(problem.kind, language)

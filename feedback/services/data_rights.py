@@ -21,6 +21,7 @@ from integrations.email.outbox import open_recipient
 from integrations.email.suppression import address_index, suppress_index
 from integrations.tables import OutboxMessage
 from surveys.patients import find_by_email, find_by_mrn, read_patient
+from surveys.sealed_text import ANSWER_VALUE, opened_text, unseal
 from surveys.tables import Answer, Consent, Invitation, Patient, Visit
 from surveys.tables import Response as SurveyResponse
 
@@ -60,7 +61,7 @@ async def find_patients(viewer: CurrentStaff, keyring: KeyRing, query: str) -> l
     return found
 
 
-async def _responses(patient_id: int) -> list[dict[str, Any]]:
+async def _responses(keyring: KeyRing, patient_id: int) -> list[dict[str, Any]]:
     responses = await SurveyResponse.select(
         SurveyResponse.id,
         SurveyResponse.submitted_at,
@@ -68,9 +69,16 @@ async def _responses(patient_id: int) -> list[dict[str, Any]]:
         SurveyResponse.channel,
     ).where(SurveyResponse.visit.patient == patient_id)
     for response in responses:
-        response["answers"] = await Answer.select(Answer.question_key, Answer.value).where(
+        answers = await Answer.select(Answer.question_key, Answer.value, Answer.crypto_id).where(
             Answer.response == response["id"]
         )
+        response["answers"] = [
+            {
+                "question_key": answer["question_key"],
+                "value": unseal(keyring, ANSWER_VALUE, answer["crypto_id"], answer["value"]),
+            }
+            for answer in answers
+        ]
     return responses
 
 
@@ -99,6 +107,7 @@ async def export_patient(viewer: CurrentStaff, keyring: KeyRing, patient_id: int
     feedback = await FeedbackItem.select(
         FeedbackItem.id,
         FeedbackItem.text,
+        FeedbackItem.crypto_id,
         FeedbackItem.rating,
         FeedbackItem.rating_scale,
         FeedbackItem.sentiment,
@@ -106,6 +115,8 @@ async def export_patient(viewer: CurrentStaff, keyring: KeyRing, patient_id: int
         FeedbackItem.received_at,
     ).where(FeedbackItem.patient == patient_id)
     for item in feedback:
+        item["text"] = opened_text(keyring, item)
+        del item["crypto_id"]
         item["tickets"] = await Ticket.select(Ticket.id, Ticket.status, Ticket.resolution).where(
             Ticket.id.is_in(
                 TicketFeedback.select(TicketFeedback.ticket).where(
@@ -125,7 +136,7 @@ async def export_patient(viewer: CurrentStaff, keyring: KeyRing, patient_id: int
             Consent.withdrawn_at,
         ).where(Consent.patient == patient_id),
         "survey_invitations": invitations,
-        "survey_responses": await _responses(patient_id),
+        "survey_responses": await _responses(keyring, patient_id),
         "feedback": feedback,
         "emails": await _emails_to(keyring, patient, pending_only=False),
     }
@@ -189,11 +200,12 @@ async def erase_patient(
         await FeedbackItem.update(
             {
                 FeedbackItem.text: ERASED,
+                FeedbackItem.crypto_id: "",
                 FeedbackItem.explanation: [],
                 FeedbackItem.patient: None,
             }
         ).where(FeedbackItem.patient == patient_id)
-        await Answer.update({Answer.value: ERASED}).where(
+        await Answer.update({Answer.value: ERASED, Answer.crypto_id: ""}).where(
             Answer.response.is_in(
                 SurveyResponse.select(SurveyResponse.id).where(
                     SurveyResponse.visit.patient == patient_id

@@ -11,6 +11,8 @@ from feedback.analysis import ANALYZER_VERSION, Analysis, analyze
 from feedback.auth.roles import CurrentStaff, Role
 from feedback.services.routing import open_tickets
 from feedback.tables import FeedbackItem
+from integrations.crypto import KeyRing
+from surveys.sealed_text import opened_text
 from surveys.tables import Department, Location
 
 SOURCES = ("survey", "review", "api", "staff")
@@ -102,31 +104,33 @@ class RescoreProgress:
     remaining: int
 
 
-async def rescore(batch_size: int = RESCORE_BATCH, limit: int | None = None) -> RescoreProgress:
+async def rescore(
+    batch_size: int = RESCORE_BATCH, limit: int | None = None, keyring: KeyRing | None = None
+) -> RescoreProgress:
     """Re-analyse items scored by another analyzer version, a committed batch at a time.
 
     Resumable by construction: an item leaves the work list as soon as its batch commits, so
     an interrupted run picks up where it stopped. Items are walked by id (keyset), never by
-    offset, so the cost per batch stays flat on a large table.
+    offset, so the cost per batch stays flat on a large table. Sealed texts (identified
+    patients) need the keyring to be read; without one they are left for a run that has it.
     """
     rescored = 0
     last_id = 0
     while limit is None or rescored < limit:
         size = batch_size if limit is None else min(batch_size, limit - rescored)
-        rows = await (
-            FeedbackItem.select(FeedbackItem.id, FeedbackItem.text)
-            .where(
-                (FeedbackItem.analyzer_version != ANALYZER_VERSION) & (FeedbackItem.id > last_id)
-            )
-            .order_by(FeedbackItem.id)
-            .limit(size)
-        )
+        query = FeedbackItem.select(
+            FeedbackItem.id, FeedbackItem.text, FeedbackItem.crypto_id
+        ).where((FeedbackItem.analyzer_version != ANALYZER_VERSION) & (FeedbackItem.id > last_id))
+        if keyring is None:
+            query = query.where(FeedbackItem.crypto_id == "")
+        rows = await query.order_by(FeedbackItem.id).limit(size)
         if not rows:
             break
         async with FeedbackItem._meta.db.transaction():
             for row in rows:
                 # Survey questions are not linked yet; the comment alone is analysed.
-                await FeedbackItem.update(analysis_columns(analyze(row["text"]))).where(
+                text = opened_text(keyring, row) if keyring else row["text"]
+                await FeedbackItem.update(analysis_columns(analyze(text))).where(
                     FeedbackItem.id == row["id"]
                 )
         rescored += len(rows)

@@ -9,8 +9,10 @@ from typing import Any
 from feedback.auth.roles import CurrentStaff
 from feedback.kudos import staff_mentions
 from feedback.tables import FeedbackItem
+from integrations.crypto import KeyRing
 from integrations.db_values import aware, loaded
 from integrations.spreadsheet import csv_safe
+from surveys.sealed_text import opened_text
 
 PAGE_SIZE = 25
 SENTIMENTS = ("negative", "mixed", "neutral", "positive")
@@ -53,6 +55,7 @@ def feedback_columns():  # type: ignore[no-untyped-def]
         FeedbackItem.id,
         FeedbackItem.source,
         FeedbackItem.text,
+        FeedbackItem.crypto_id,
         FeedbackItem.rating,
         FeedbackItem.rating_scale,
         FeedbackItem.language,
@@ -76,7 +79,9 @@ def _scoped(query, viewer: CurrentStaff):  # type: ignore[no-untyped-def]
     return query if scope is None else query.where(FeedbackItem.department == scope)
 
 
-async def list_feedback(viewer: CurrentStaff, filters: FeedbackFilters) -> FeedbackPage:
+async def list_feedback(
+    viewer: CurrentStaff, filters: FeedbackFilters, keyring: KeyRing
+) -> FeedbackPage:
     conditions = []
     if filters.sentiment:
         conditions.append(FeedbackItem.sentiment == filters.sentiment)
@@ -99,20 +104,25 @@ async def list_feedback(viewer: CurrentStaff, filters: FeedbackFilters) -> Feedb
         .offset((page - 1) * PAGE_SIZE)
     )
     return FeedbackPage(
-        items=[decoded_feedback(row) for row in rows], total=total, page=page, pages=pages
+        items=[decoded_feedback(row, keyring) for row in rows],
+        total=total,
+        page=page,
+        pages=pages,
     )
 
 
-async def get_feedback(viewer: CurrentStaff, item_id: int) -> dict[str, Any]:
+async def get_feedback(viewer: CurrentStaff, item_id: int, keyring: KeyRing) -> dict[str, Any]:
     row = await _scoped(
         FeedbackItem.select(*feedback_columns()).where(FeedbackItem.id == item_id), viewer
     ).first()
     if row is None:
         raise NotVisible(item_id)
-    return decoded_feedback(row)
+    return decoded_feedback(row, keyring)
 
 
-def decoded_feedback(row: dict[str, Any]) -> dict[str, Any]:
+def decoded_feedback(row: dict[str, Any], keyring: KeyRing) -> dict[str, Any]:
+    """A row selected with feedback_columns(), its text opened and its JSON decoded."""
+    row["text"] = opened_text(keyring, row)
     for key in ("themes", "urgent_reasons", "explanation"):
         row[key] = loaded(row[key] or "[]")
     row["received_at"] = aware(row["received_at"])
@@ -122,7 +132,7 @@ def decoded_feedback(row: dict[str, Any]) -> dict[str, Any]:
 KUDOS_LIMIT = 100
 
 
-async def kudos(viewer: CurrentStaff, since: dt.datetime) -> list[dict[str, Any]]:
+async def kudos(viewer: CurrentStaff, since: dt.datetime, keyring: KeyRing) -> list[dict[str, Any]]:
     """Recent praise within the viewer's scope; comments that name staff come first."""
     rows = await (
         _scoped(FeedbackItem.select(*feedback_columns()), viewer)
@@ -130,7 +140,7 @@ async def kudos(viewer: CurrentStaff, since: dt.datetime) -> list[dict[str, Any]
         .order_by(FeedbackItem.received_at, ascending=False)
         .limit(KUDOS_LIMIT)
     )
-    items = [decoded_feedback(row) for row in rows]
+    items = [decoded_feedback(row, keyring) for row in rows]
     for item in items:
         item["mentions"] = staff_mentions(item["text"])
     return sorted(items, key=lambda item: not item["mentions"])
@@ -156,7 +166,7 @@ EXPORT_COLUMNS = (
 )
 
 
-async def export_rows(viewer: CurrentStaff, filters: FeedbackFilters):  # type: ignore[no-untyped-def]
+async def export_rows(viewer: CurrentStaff, filters: FeedbackFilters, keyring: KeyRing):  # type: ignore[no-untyped-def]
     """Every piece of feedback the viewer may see, matching the filters, as CSV cells, read in
     batches (keyset, not offset) so memory stays flat on a large table."""
     last_id = 0
@@ -173,7 +183,7 @@ async def export_rows(viewer: CurrentStaff, filters: FeedbackFilters):  # type: 
         rows = await query.order_by(FeedbackItem.id).limit(EXPORT_BATCH)
         if not rows:
             return
-        for row in map(decoded_feedback, rows):
+        for row in (decoded_feedback(row, keyring) for row in rows):
             yield [
                 csv_safe(value)
                 for value in (

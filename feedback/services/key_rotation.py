@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 
 from feedback.services.mfa import rotate_secrets, secrets_to_rotate
+from feedback.tables import FeedbackItem
 from integrations.crypto import KeyRing
 from integrations.email.outbox import recipients_to_rotate, rotate_recipients
 from integrations.reencrypt import RotationBatch
 from surveys.patients import patients_to_rotate, rotate_patients
+from surveys.sealed_text import ANSWER_VALUE, FEEDBACK_TEXT, rotate_sealed, sealed_to_rotate
+from surveys.tables import Answer
 
 RotateBatch = Callable[[KeyRing, int, int], Awaitable[RotationBatch]]
 CountStale = Callable[[KeyRing], Awaitable[int]]
@@ -25,6 +29,16 @@ TABLES: tuple[tuple[str, RotateBatch, CountStale], ...] = (
     ("patient", rotate_patients, patients_to_rotate),
     ("outbox_message", rotate_recipients, recipients_to_rotate),
     ("staff_user", rotate_secrets, secrets_to_rotate),
+    (
+        "feedback_item",
+        partial(rotate_sealed, FeedbackItem, FeedbackItem.text, FEEDBACK_TEXT),
+        partial(sealed_to_rotate, FeedbackItem, FeedbackItem.text),
+    ),
+    (
+        "survey_answer",
+        partial(rotate_sealed, Answer, Answer.value, ANSWER_VALUE),
+        partial(sealed_to_rotate, Answer, Answer.value),
+    ),
 )
 
 

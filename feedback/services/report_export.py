@@ -10,16 +10,21 @@ from feedback.reports.scrub import scrub_comment
 from feedback.services import aggregate_sql as sql
 from feedback.services.dashboard import Dashboard, theme_label
 from feedback.tables import StaffUser
+from integrations.crypto import KeyRing
 from integrations.db_values import loaded
 from integrations.spreadsheet import csv_safe
+from surveys.sealed_text import opened_text
 
 QUOTED_THEMES = 3
 QUOTES_PER_THEME = 3
 CANDIDATES = 30  # recent comments read per theme to find readable ones
 
 
-async def representative_comments(board: Dashboard) -> list[tuple[str, int, list[str]]]:
-    """(theme label, mentions, up to three scrubbed comments) for the top negative themes."""
+async def representative_comments(
+    board: Dashboard, keyring: KeyRing
+) -> list[tuple[str, int, list[str]]]:
+    """(theme label, mentions, up to three scrubbed comments) for the top negative themes;
+    sealed comments are opened to be scrubbed and quoted."""
     filters, period = board.filters, board.period
     names = [row["display_name"] for row in await StaffUser.select(StaffUser.display_name)]
     out = []
@@ -37,7 +42,8 @@ async def representative_comments(board: Dashboard) -> list[tuple[str, int, list
             .add_if(filters.source, "f.source = {}")
         )
         rows = await sql.rows(
-            f"SELECT f.text AS text, f.themes AS themes FROM feedback_item f WHERE {where.sql} "  # noqa: S608
+            "SELECT f.text AS text, f.crypto_id AS crypto_id, f.themes AS themes "  # noqa: S608
+            f"FROM feedback_item f WHERE {where.sql} "
             "ORDER BY f.received_at DESC LIMIT {}",
             *where.args,
             CANDIDATES,
@@ -48,7 +54,7 @@ async def representative_comments(board: Dashboard) -> list[tuple[str, int, list
                 t.get("theme") == theme and t.get("sentiment") == "negative"
                 for t in loaded(row["themes"] or "[]")
             )
-            text = scrub_comment(row["text"] or "", names, max_chars=240)
+            text = scrub_comment(opened_text(keyring, row), names, max_chars=240)
             if negative and len(text) >= 20 and text not in quotes:
                 quotes.append(text)
             if len(quotes) == QUOTES_PER_THEME:

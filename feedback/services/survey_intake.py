@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from feedback.services.feedback_items import NewFeedback, item_columns
 from feedback.services.routing import current_routing, open_tickets
 from feedback.tables import FeedbackItem
+from integrations.crypto import KeyRing
 from integrations.sql import insert_rows
+from surveys.sealed_text import FEEDBACK_TEXT, seal
 from surveys.service import StoreFeedback, SubmittedResponse
 
 NPS_SCALE = 10
 
 
 async def take_survey_response(
-    response: SubmittedResponse, base_url: str | None = None
+    response: SubmittedResponse, base_url: str | None = None, keyring: KeyRing | None = None
 ) -> StoreFeedback:
     """Analyse the comments and read the routing now, before the response's transaction opens;
-    the returned callable stores the items and their tickets inside it."""
+    the returned callable stores the items and their tickets inside it. An identified
+    patient's words are stored sealed (surveys.sealed_text); routing reads them in clear."""
     items = [
         {
             **item_columns(
@@ -42,8 +47,15 @@ async def take_survey_response(
         if not items:
             return
         rows = [{**item, "response": response_id} for item in items]
-        ids = await insert_rows(FeedbackItem, rows)
+        ids = await insert_rows(FeedbackItem, [_at_rest(row, keyring) for row in rows])
         stored = [{**row, "id": item_id} for row, item_id in zip(rows, ids, strict=True)]
         await open_tickets(stored, base_url=base_url, routing=routing)
 
     return store
+
+
+def _at_rest(row: dict[str, Any], keyring: KeyRing | None) -> dict[str, Any]:
+    if row.get("patient") is None or keyring is None:
+        return row
+    crypto_id, sealed = seal(keyring, FEEDBACK_TEXT, row["text"])
+    return {**row, "text": sealed, "crypto_id": crypto_id}

@@ -21,6 +21,7 @@ from feedback.tickets.states import OPEN_STATUSES, STATUSES, TransitionError, ne
 from integrations.crypto import KeyRing
 from integrations.db_values import aware, loaded
 from surveys.patients import read_patient
+from surveys.sealed_text import opened_text
 from surveys.service import has_consent
 
 PAGE_SIZE = 25
@@ -82,6 +83,33 @@ def _contains(column, pattern: str):  # type: ignore[no-untyped-def]
     return column.ilike(pattern)
 
 
+SEALED_SEARCH_LIMIT = 5000
+
+
+async def _sealed_matches(
+    viewer: CurrentStaff, conditions: list[Any], needle: str, keyring: KeyRing
+) -> list[int]:
+    """Tickets (within the viewer's scope and the other filters) whose sealed comments contain
+    `needle`, ignoring case."""
+    tickets = _scope(Ticket.select(Ticket.id), viewer)
+    for condition in conditions:
+        tickets = tickets.where(condition)
+    rows = await (
+        TicketFeedback.select(
+            TicketFeedback.ticket,
+            TicketFeedback.feedback_item.text.as_alias("text"),
+            TicketFeedback.feedback_item.crypto_id.as_alias("crypto_id"),
+        )
+        .where(
+            (TicketFeedback.feedback_item.crypto_id != "") & TicketFeedback.ticket.is_in(tickets)
+        )
+        .order_by(TicketFeedback.id, ascending=False)
+        .limit(SEALED_SEARCH_LIMIT)
+    )
+    wanted = needle.casefold()
+    return sorted({row["ticket"] for row in rows if wanted in opened_text(keyring, row).casefold()})
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -91,7 +119,12 @@ def _scope(query, viewer: CurrentStaff):  # type: ignore[no-untyped-def]
     return query if department is None else query.where(Ticket.department == department)
 
 
-async def list_tickets(viewer: CurrentStaff, filters: TicketFilters) -> dict[str, Any]:
+async def list_tickets(
+    viewer: CurrentStaff, filters: TicketFilters, keyring: KeyRing | None = None
+) -> dict[str, Any]:
+    """A page of the viewer's queue. With a keyring, a search also reads the sealed comments
+    of identified patients (opened here, not matchable in SQL), newest first, up to
+    SEALED_SEARCH_LIMIT of them."""
     conditions = []
     if filters.status == "open":
         conditions.append(Ticket.status.is_in(list(OPEN_STATUSES)))
@@ -109,11 +142,18 @@ async def list_tickets(viewer: CurrentStaff, filters: TicketFilters) -> dict[str
     if filters.location_id:
         conditions.append(Ticket.location == filters.location_id)
     if filters.search:
-        pattern = "%" + filters.search.replace("%", "").replace("_", " ") + "%"
+        needle = filters.search.replace("%", "").replace("_", " ")
+        pattern = f"%{needle}%"
         matching = TicketFeedback.select(TicketFeedback.ticket).where(
             _contains(TicketFeedback.feedback_item.text, pattern)
+            & (TicketFeedback.feedback_item.crypto_id == "")
         )
-        conditions.append(_contains(Ticket.title, pattern) | Ticket.id.is_in(matching))
+        sealed = await _sealed_matches(viewer, conditions, needle, keyring) if keyring else []
+        conditions.append(
+            _contains(Ticket.title, pattern)
+            | Ticket.id.is_in(matching)
+            | Ticket.id.is_in(sealed or [0])
+        )
     select = _scope(
         Ticket.select(
             Ticket.id,
@@ -149,7 +189,7 @@ async def list_tickets(viewer: CurrentStaff, filters: TicketFilters) -> dict[str
     return {"tickets": rows, "total": total, "page": page, "pages": pages}
 
 
-async def get_ticket(viewer: CurrentStaff, ticket_id: int) -> dict[str, Any]:
+async def get_ticket(viewer: CurrentStaff, ticket_id: int, keyring: KeyRing) -> dict[str, Any]:
     ticket = await _scope(
         Ticket.select(
             *Ticket.all_columns(),
@@ -164,7 +204,7 @@ async def get_ticket(viewer: CurrentStaff, ticket_id: int) -> dict[str, Any]:
         TicketFeedback.ticket == ticket_id
     )
     items = [
-        decoded_feedback(row)
+        decoded_feedback(row, keyring)
         for row in await FeedbackItem.select(*feedback_columns()).where(
             FeedbackItem.id.is_in([link["feedback_item"] for link in links] or [0])
         )

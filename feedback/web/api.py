@@ -179,7 +179,7 @@ def _feedback(row: dict[str, Any]) -> Feedback:
 
 async def _ticket_detail(request: Request, ticket_id: int) -> TicketDetail:
     try:
-        t = await get_ticket(request.scope["user"], ticket_id)
+        t = await get_ticket(request.scope["user"], ticket_id, request.app.state.settings.keyring)
     except NotVisible:
         raise NotFoundException(NOT_VISIBLE) from None
     return TicketDetail(
@@ -231,13 +231,19 @@ class ApiController(Controller):
         page: PageNumber = 1,
     ) -> list[Feedback]:
         filters = FeedbackFilters.parse(sentiment, source, "1" if urgent else None, str(page))
-        result = await list_feedback(request.scope["user"], filters)
+        result = await list_feedback(
+            request.scope["user"], filters, request.app.state.settings.keyring
+        )
         return [_feedback(row) for row in result.items]
 
     @get("/feedback/{item_id:int}", tags=["feedback"], summary="One piece of feedback")
     async def feedback_item(self, request: Request, item_id: RowId) -> Feedback:
         try:
-            return _feedback(await get_feedback(request.scope["user"], item_id))
+            return _feedback(
+                await get_feedback(
+                    request.scope["user"], item_id, request.app.state.settings.keyring
+                )
+            )
         except NotVisible:
             raise NotFoundException(NOT_VISIBLE) from None
 
@@ -280,7 +286,9 @@ class ApiController(Controller):
         page: PageNumber = 1,
     ) -> list[TicketSummary]:
         filters = TicketFilters.parse(status, priority, "1" if overdue else None, sort, str(page))
-        result = await list_tickets(request.scope["user"], filters)
+        result = await list_tickets(
+            request.scope["user"], filters, request.app.state.settings.keyring
+        )
         return [
             TicketSummary(
                 id=t["id"],

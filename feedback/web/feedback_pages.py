@@ -46,7 +46,7 @@ async def feedback_list(
     page: FromQuery[str | None] = None,
 ) -> Response:
     filters = FeedbackFilters.parse(sentiment, source, urgent, page)
-    result = await list_feedback(request.scope["user"], filters)
+    result = await list_feedback(request.scope["user"], filters, request.app.state.settings.keyring)
     return await render(
         request,
         "feedback/list.html",
@@ -122,7 +122,9 @@ async def feedback_create(request: Request) -> Response:
 @get("/feedback/{item_id:int}", guards=[READERS], include_in_schema=False, name="feedback_detail")
 async def feedback_detail(request: Request, item_id: FromPath[int]) -> Response:
     try:
-        item = await get_feedback(request.scope["user"], item_id)
+        item = await get_feedback(
+            request.scope["user"], item_id, request.app.state.settings.keyring
+        )
     except NotVisible:
         raise NotFoundException("No feedback with this number is visible to you.") from None
     return await render(request, "feedback/detail.html", {"item": item})
@@ -134,7 +136,7 @@ KUDOS_DAYS = 90
 @get("/kudos", guards=[READERS], include_in_schema=False, name="kudos")
 async def kudos_page(request: Request) -> Response:
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=KUDOS_DAYS)
-    items = await kudos(request.scope["user"], since)
+    items = await kudos(request.scope["user"], since, request.app.state.settings.keyring)
     return await render(request, "feedback/kudos.html", {"items": items, "days": KUDOS_DAYS})
 
 
@@ -164,7 +166,7 @@ async def feedback_export(
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(EXPORT_COLUMNS)
-        async for row in export_rows(staff, filters):
+        async for row in export_rows(staff, filters, request.app.state.settings.keyring):
             writer.writerow(row)
             if buffer.tell() > 64 * 1024:
                 yield buffer.getvalue()

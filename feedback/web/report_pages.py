@@ -82,7 +82,7 @@ async def summary_pdf(request: Request) -> Response:
     context = {
         "board": board,
         "charts": dashboard_charts(board, width=680, height=170),
-        "comments": await representative_comments(board),
+        "comments": await representative_comments(board, request.app.state.settings.keyring),
         "generated_at": dt.datetime.now(dt.UTC),
         "scope": (await _scope_label(board.filters)),
         "min_sample": MIN_SAMPLE,

@@ -57,7 +57,7 @@ async def ticket_queue(
     q: FromQuery[str | None] = None,
 ) -> Response:
     filters = TicketFilters.parse(status, priority, overdue, sort, page, theme, source, location, q)
-    result = await list_tickets(request.scope["user"], filters)
+    result = await list_tickets(request.scope["user"], filters, request.app.state.settings.keyring)
     return await render(
         request,
         "tickets/queue.html",
@@ -100,7 +100,9 @@ async def _ticket_page(
     **extra: Any,
 ) -> Response:
     try:
-        ticket = await get_ticket(request.scope["user"], ticket_id)
+        ticket = await get_ticket(
+            request.scope["user"], ticket_id, request.app.state.settings.keyring
+        )
     except NotVisible:
         raise NotFoundException("No ticket with this number is visible to you.") from None
     staff = request.scope["user"]

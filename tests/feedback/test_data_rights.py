@@ -7,12 +7,13 @@ import datetime as dt
 import json
 
 from feedback.services.data_rights import ERASED, purge_expired
-from feedback.services.feedback_items import NewFeedback, record_feedback
+from feedback.services.feedback_items import NewFeedback, item_columns
 from feedback.tables import AuditEvent, FeedbackItem
 from integrations.email import OutgoingEmail, enqueue
 from integrations.email.suppression import is_suppressed
 from integrations.tables import OutboxMessage
 from surveys.patients import read_patient
+from surveys.sealed_text import FEEDBACK_TEXT, seal
 from surveys.tables import Consent, Visit
 from tests import factories
 from tests.conftest import csrf_token, sign_in
@@ -40,7 +41,9 @@ async def _patient_with_history(days_ago: int = 3) -> tuple[int, int]:
             patient=patient, channel="email", purpose="improvement_updates", wording_version="v1"
         )
     )
-    await record_feedback(
+    # Stored as a survey response's comment is: sealed, bound to its row.
+    crypto_id, sealed = seal(factories.KEYRING, FEEDBACK_TEXT, COMMENT)
+    columns = item_columns(
         NewFeedback(
             source="survey",
             text=COMMENT,
@@ -51,6 +54,7 @@ async def _patient_with_history(days_ago: int = 3) -> tuple[int, int]:
             patient_id=patient,
         )
     )
+    await FeedbackItem.insert(FeedbackItem(**{**columns, "text": sealed, "crypto_id": crypto_id}))
     await enqueue(
         OutgoingEmail(
             kind="improvement",
@@ -96,7 +100,7 @@ async def test_an_admin_exports_then_erases_a_patient_and_the_figures_stay(clien
     assert (details["given_name"], details["email"], details["phone"]) == ("", "", "")
     item = await FeedbackItem.select().first()
     # The words and the link to the person are gone; what the figures count is kept.
-    assert item["text"] == ERASED and item["patient"] is None
+    assert item["text"] == ERASED and item["patient"] is None and item["crypto_id"] == ""
     assert item["rating"] == 3 and item["sentiment"] in ("negative", "mixed")
     assert item["department"] == department
     assert await Visit.count() == 1

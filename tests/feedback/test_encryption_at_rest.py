@@ -26,8 +26,10 @@ CANARY = {
     "email": "zanzibarina.canary@example.org",
     "phone": "+1 (555) 864-2771",
 }
-# The comment says nothing identifying: only the patient's details are the canary.
-COMMENT = "The signs to the clinic were confusing and nobody called me back."
+# The comment's own words are a canary too: an identified patient's free text is sealed at rest
+# (the survey answer and the feedback item made from it), and opened only for staff pages.
+COMMENT_CANARY = "Zephyrwick"
+COMMENT = f"The signs to the {COMMENT_CANARY} clinic were confusing and nobody called me back."
 HEADER = (
     "external_id,mrn,given_name,family_name,email,phone,preferred_language,visit_date,"
     "visit_type,location,department,provider_name"
@@ -36,6 +38,7 @@ HEADER = (
 
 def _needles() -> list[bytes]:
     values = [*CANARY.values(), "Zanzibar", "Quillfeather", "zanzibarina.canary", "864-2771"]
+    values.append(COMMENT_CANARY)
     return [value.encode() for value in values] + [value.lower().encode() for value in values]
 
 
@@ -94,8 +97,14 @@ async def _push_the_canary_through_every_flow(client, settings, mail_server) -> 
     await sign_in(client, await factories.staff("lead", department), factories.PASSWORD)
     ticket = (await Ticket.select(Ticket.id).where(Ticket.department == department).first())["id"]
     page = await client.get(f"/tickets/{ticket}")
-    # The owning lead sees who to call (decrypted for the page, never stored in clear).
+    # The owning lead sees who to call and what they said (opened for the page only).
     assert CANARY["family_name"] in page.text and CANARY["phone"] in page.text
+    assert COMMENT in page.text
+    # Found by words only its sealed comment holds (the ticket's title says "Access: …").
+    found = await client.get("/tickets?status=all&q=SIGNS+to+the")
+    assert f"/tickets/{ticket}" in found.text
+    assert f"/tickets/{ticket}" not in (await client.get("/tickets?q=parking")).text
+    assert COMMENT in (await client.get("/feedback")).text
     token = await csrf_token(client, "/improvements/new")
     created = await client.post(
         "/improvements/new",

@@ -161,6 +161,50 @@ async def test_writes_made_during_a_rotation_are_never_lost(db, database_url):
     assert all(patients[patient_id]["phone"] == f"+44-{patient_id}" for patient_id in ids)
     # Rows a writer had already rewritten were left alone; a second run finds nothing to do.
     again = await rotate_keys(rotated, batch_size=3)
-    assert [table.remaining for table in again] == [0, 0, 0]
+    assert [table.remaining for table in again] == [0] * len(again)
     assert sum(table.rotated for table in progress) >= 3
     assert await _stored_key_ids() == {"new"}
+
+
+async def test_sealed_comments_and_answers_move_to_the_new_key_and_still_open(db, database_url):
+    """An identified patient's words (the feedback item and the survey answer it came from)
+    are re-sealed under the current key, bound to the same rows, and read the same."""
+    from feedback.tables import FeedbackItem
+    from surveys.sealed_text import ANSWER_VALUE, FEEDBACK_TEXT, seal, unseal
+    from surveys.service import install_library
+    from surveys.tables import Answer, Response, SurveyVersion
+
+    old = _keyring(database_url, OLD)
+    rotated = _keyring(database_url, f"{NEW},{OLD}")
+    words = [f"Comment number {n}: the ward was noisy at night." for n in range(7)]
+    items = []
+    for text in words:
+        crypto_id, sealed = seal(old, FEEDBACK_TEXT, text)
+        items.append(FeedbackItem(source="survey", text=sealed, crypto_id=crypto_id))
+    items.append(FeedbackItem(source="review", text="A review in clear stays in clear."))
+    await FeedbackItem.insert(*items)
+    await install_library()
+    version = (await SurveyVersion.select(SurveyVersion.id).first())["id"]
+    response = (await Response.insert(Response(survey_version=version)).returning(Response.id))[0][
+        "id"
+    ]
+    crypto_id, sealed = seal(old, ANSWER_VALUE, words[0])
+    await Answer.insert(
+        Answer(response=response, question_key="improve", value=sealed, crypto_id=crypto_id),
+        Answer(response=response, question_key="recommend", value="9", numeric_value=9),
+    )
+
+    progress = await rotate_keys(rotated, batch_size=3)
+    counts = {table.table: table.rotated for table in progress}
+    assert counts["feedback_item"] == 7 and counts["survey_answer"] == 1
+    stored = await FeedbackItem.select(FeedbackItem.text, FeedbackItem.crypto_id).order_by(
+        FeedbackItem.id
+    )
+    assert {key_id_of(row["text"]) for row in stored[:7]} == {"new"}
+    assert [unseal(rotated, FEEDBACK_TEXT, r["crypto_id"], r["text"]) for r in stored[:7]] == words
+    assert stored[7] == {"text": "A review in clear stays in clear.", "crypto_id": ""}
+    answers = await Answer.select(Answer.value, Answer.crypto_id).order_by(Answer.id)
+    assert key_id_of(answers[0]["value"]) == "new"
+    assert unseal(rotated, ANSWER_VALUE, answers[0]["crypto_id"], answers[0]["value"]) == words[0]
+    assert answers[1] == {"value": "9", "crypto_id": ""}
+    assert [table.remaining for table in await rotate_keys(rotated)] == [0] * len(progress)
