@@ -298,3 +298,16 @@ async def test_postgres_pool_opens_at_start_up_and_closes_at_shutdown(postgres_d
     for hook in app.on_shutdown:
         await hook(app)
     assert engine.pool is None
+
+
+async def test_postgres_sessions_run_without_jit(postgres_database_url):
+    """The dashboard's aggregates cross PostgreSQL's JIT threshold and spent most of their time
+    compiling; every pooled session turns it off."""
+    settings = make_settings(postgres_database_url)
+    engine = make_engine(settings)
+    await start_engine(engine, settings)
+    try:
+        rows = await engine.run_ddl("SHOW jit")
+        assert rows[0]["jit"] == "off"
+    finally:
+        await close_engine(engine)
