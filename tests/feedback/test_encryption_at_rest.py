@@ -1,5 +1,6 @@
 """A canary patient pushed through every flow is found nowhere in clear text: not in the
-database file or its WAL (every text column on PostgreSQL), the logs, the emails or their links.
+database file or its WAL (every text column on PostgreSQL), the logs, the emails or their links,
+the PDF summary or the figures CSV. Their comment's words are a canary too.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from surveys.service import install_library
 from surveys.tables import Department, Location
 from tests import factories
 from tests.conftest import CSRF_INPUT, csrf_token, sign_in
+from tests.feedback.test_report_pdf import pdf_text
 
 CANARY = {
     "mrn": "MRN-CANARY-5150",
@@ -173,6 +175,16 @@ async def test_a_canary_patient_is_found_nowhere_in_clear_text(
         if not record.name.startswith("mail.log")
     )
     assert not [needle for needle in needles if needle.decode() in logged], "in the logs"
+
+    # What staff take away: the PDF summary and the figures CSV (the lead is still signed in).
+    pdf = await client.get("/reports/summary.pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    pdf_words = pdf_text(pdf.content)
+    assert "Patient experience" in pdf_words or "NPS" in pdf_words  # the text was read
+    assert not [needle for needle in needles if needle.decode() in pdf_words], "in the PDF"
+    figures = await client.get("/reports/figures.csv")
+    assert figures.status_code == 200
+    assert not [needle for needle in needles if needle.decode() in figures.text], "in the CSV"
 
     if settings.is_sqlite:
         path = settings.sqlite_path
