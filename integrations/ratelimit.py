@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 
 from integrations.tables import RateLimitBucket
 
@@ -26,22 +27,45 @@ def _bucket(key: str, window: dt.timedelta, now: dt.datetime) -> tuple[str, dt.d
 
 async def hit(key: str, limit: int, window: dt.timedelta, now: dt.datetime | None = None) -> bool:
     """Count one request for `key`; False once more than `limit` fall in the current window."""
-    bucket, start = _bucket(key, window, now or dt.datetime.now(dt.UTC))
+    return (await hit_each([key], window, now))[0] <= limit
+
+
+async def hit_each(
+    keys: Sequence[str], window: dt.timedelta, now: dt.datetime | None = None
+) -> list[int]:
+    """Count one request for each key (one statement); their counts in the window, in order.
+    The keys must differ (one row cannot be updated twice by one statement)."""
+    buckets = [_bucket(key, window, now or dt.datetime.now(dt.UTC)) for key in keys]
+    # Only placeholders are joined into the SQL; every value is a parameter.
     rows = await RateLimitBucket.raw(
-        "INSERT INTO rate_limit_bucket (bucket, hits, window_start) VALUES ({}, 1, {}) "
-        "ON CONFLICT (bucket) DO UPDATE SET hits = rate_limit_bucket.hits + 1 "
-        "RETURNING hits",
-        bucket,
-        start,
+        "INSERT INTO rate_limit_bucket (bucket, hits, window_start) VALUES "  # noqa: S608
+        + ", ".join("({}, 1, {})" for _ in buckets)
+        + " ON CONFLICT (bucket) DO UPDATE SET hits = rate_limit_bucket.hits + 1 "
+        "RETURNING bucket, hits",
+        *(value for pair in buckets for value in pair),
     )
-    return rows[0]["hits"] <= limit
+    counted = {row["bucket"]: row["hits"] for row in rows}
+    return [counted[bucket] for bucket, _ in buckets]
 
 
 async def hits(key: str, window: dt.timedelta, now: dt.datetime | None = None) -> int:
     """How many times `key` was counted in the current window (without counting this look)."""
-    bucket, _ = _bucket(key, window, now or dt.datetime.now(dt.UTC))
-    rows = await RateLimitBucket.raw("SELECT hits FROM rate_limit_bucket WHERE bucket = {}", bucket)
-    return rows[0]["hits"] if rows else 0
+    return (await hits_each([key], window, now))[0]
+
+
+async def hits_each(
+    keys: Sequence[str], window: dt.timedelta, now: dt.datetime | None = None
+) -> list[int]:
+    """The counts of several keys in the current window (one query, counting nothing)."""
+    buckets = [_bucket(key, window, now or dt.datetime.now(dt.UTC))[0] for key in keys]
+    rows = await RateLimitBucket.raw(
+        "SELECT bucket, hits FROM rate_limit_bucket WHERE bucket IN ("  # noqa: S608
+        + ", ".join("{}" for _ in buckets)
+        + ")",
+        *buckets,
+    )
+    counted = {row["bucket"]: row["hits"] for row in rows}
+    return [counted.get(bucket, 0) for bucket in buckets]
 
 
 async def purge_before(cutoff: dt.datetime) -> None:

@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 
 from integrations.crypto import KeyRing
 from integrations.email import index_from_unsubscribe_token, suppress_index
-from integrations.ratelimit import hit, hits
+from integrations.ratelimit import hit_each, hits_each
 from surveys.definition import NUMERIC_TYPES, Definition
 from surveys.i18n import TEXTS, pick_language
 from surveys.kiosk import KioskSurvey, open_kiosk, submit_kiosk
@@ -88,10 +88,17 @@ UNSUBSCRIBE_LIMIT = 60
 # Per client address and hour. A 256-bit token cannot be guessed; this stops a client
 # hammering the endpoints (a hospital's shared Wi-Fi still has plenty of room).
 SURVEY_LIMIT = 120
+# Per link and hour, whatever the address: one link posted to from many addresses (a leaked
+# link, a botnet) is stopped too. A patient fixing a form a few times is far below it.
+TOKEN_LIMIT = 30
 
 
 def _client_key(request: Request, bucket: str) -> str:
     return f"{bucket}:{request.client.host if request.client else 'unknown'}"
+
+
+def _token_key(bucket: str, token: str) -> str:
+    return f"{bucket}-link:{token}"  # hashed before it is stored, like every key
 
 
 def _busy_page(language: str) -> Template:
@@ -107,10 +114,17 @@ def _busy_page(language: str) -> Template:
     )
 
 
-async def too_many(request: Request, bucket: str, limit: int, language: str) -> Response | None:
-    """A kind 429 page when this client has used up its hourly allowance for `bucket`
-    (counted in the database, so every worker process shares it), else None."""
-    if await hit(_client_key(request, bucket), limit, LIMIT_WINDOW):
+async def too_many(
+    request: Request, bucket: str, limit: int, language: str, token: str | None = None
+) -> Response | None:
+    """A kind 429 page when this client has used up its hourly allowance for `bucket`, or
+    the link `token` its own (counted in the database, so every worker process shares
+    them), else None."""
+    keys = [_client_key(request, bucket)]
+    if token is not None:
+        keys.append(_token_key(bucket, token))
+    counts = await hit_each(keys, LIMIT_WINDOW)
+    if counts[0] <= limit and (token is None or counts[1] <= TOKEN_LIMIT):
         return None
     return _busy_page(language)
 
@@ -144,13 +158,14 @@ def survey_router(
         # response's transaction when one is stored (one durable commit for both), on its own
         # otherwise. Concurrent posts from one address can overshoot it by a few; it is there
         # to stop a client hammering, not to be exact.
-        client_key = _client_key(request, "survey")
-        if await hits(client_key, LIMIT_WINDOW) >= SURVEY_LIMIT:
+        keys = [_client_key(request, "survey"), _token_key("survey", token)]
+        by_address, by_link = await hits_each(keys, LIMIT_WINDOW)
+        if by_address >= SURVEY_LIMIT or by_link >= TOKEN_LIMIT:
             return _busy_page(language)
         counted: list[bool] = []
 
         async def count() -> None:
-            await hit(client_key, SURVEY_LIMIT, LIMIT_WINDOW)
+            await hit_each(keys, LIMIT_WINDOW)
             counted.append(True)
 
         try:
@@ -347,7 +362,7 @@ def survey_router(
     async def unsubscribe(request: Request, token: FromPath[str]) -> Response:
         form = await request.form()
         language = pick_language(str(form.get("lang", "")))
-        busy = await too_many(request, "unsubscribe", UNSUBSCRIBE_LIMIT, language)
+        busy = await too_many(request, "unsubscribe", UNSUBSCRIBE_LIMIT, language, token)
         if busy:
             return busy
         index = index_from_unsubscribe_token(token, suppression_key)

@@ -21,7 +21,7 @@ async def tracking(
     request: Request, token: FromPath[str], lang: FromQuery[str | None] = None
 ) -> Response:
     language = pick_language(lang)
-    busy = await too_many(request, "tracking", TRACKING_LIMIT, language)
+    busy = await too_many(request, "tracking", TRACKING_LIMIT, language, token)
     if busy:
         return busy
     response_id = response_from_tracking_token(token, request.app.state.settings.blind_index_key)

@@ -149,13 +149,14 @@ async def test_survey_submissions_and_tracking_pages_are_rate_limited_per_addres
 
     token, _ = await _invited()
     csrf = await _form_token(client, f"/s/{token}")
+    # A new (unknown) link each time: the per-link allowance is tested on its own below.
     statuses = [
-        (await client.post("/s/not-a-token", data={"lang": "en", "_csrf_token": csrf})).status_code
-        for _ in range(SURVEY_LIMIT + 1)
+        (await client.post(f"/s/no-such-{n}", data={"lang": "en", "_csrf_token": csrf})).status_code
+        for n in range(SURVEY_LIMIT + 1)
     ]
     assert statuses[:SURVEY_LIMIT] == [404] * SURVEY_LIMIT  # the kind "no such survey" page
     assert statuses[SURVEY_LIMIT] == 429
-    tracking = [(await client.get("/t/1.0")).status_code for _ in range(TRACKING_LIMIT + 1)]
+    tracking = [(await client.get(f"/t/1.{n}")).status_code for n in range(TRACKING_LIMIT + 1)]
     assert tracking[:TRACKING_LIMIT] == [404] * TRACKING_LIMIT
     assert tracking[TRACKING_LIMIT] == 429
 
@@ -177,5 +178,34 @@ async def test_stored_submissions_count_towards_the_address_allowance(client, mo
     statuses = [(await client.post(f"/s/{t}", data=answers)).status_code for t in tokens]
     assert statuses == [303, 303, 429]
     assert await Response.count() == 2
-    assert [row["hits"] for row in await RateLimitBucket.select(RateLimitBucket.hits)] == [2]
+    # The address's count, and each stored link's own.
+    counts = sorted(row["hits"] for row in await RateLimitBucket.select(RateLimitBucket.hits))
+    assert counts == [1, 1, 2]
     assert await Invitation.count().where(Invitation.used_at.is_null()) == 1
+
+
+async def test_one_link_is_limited_whatever_the_address(client, monkeypatch):
+    """A link hammered (from one address here; the count is per link, not per address) is
+    refused after TOKEN_LIMIT posts an hour, while another link from that address still works;
+    the unsubscribe and tracking links are limited the same way."""
+    import surveys.web
+
+    monkeypatch.setattr(surveys.web, "TOKEN_LIMIT", 3)
+    monkeypatch.setattr(surveys.web, "SURVEY_LIMIT", 1000)
+    token, visit = await _invited()
+    version = (await Invitation.select(Invitation.survey_version).first())["survey_version"]
+    other = await create_invitation(visit, version)
+    csrf = await _form_token(client, f"/s/{token}")
+    answers = {"_csrf_token": csrf, "lang": "en", "nurses_courtesy": "always",
+               "room_clean": "usually", "new_medicine": "yes", "overall_rating": "9",
+               "improve": "", "went_well": "Kind nurses."}  # fmt: skip
+    statuses = [(await client.post(f"/s/{token}", data=answers)).status_code for _ in range(4)]
+    assert statuses == [303, 303, 303, 429]
+    assert (await client.post(f"/s/{other}", data=answers)).status_code == 303
+    unsubscribe = [
+        (await client.post("/unsubscribe/not-a-real-token", data={"lang": "en"})).status_code
+        for _ in range(4)
+    ]
+    assert unsubscribe == [404, 404, 404, 429]
+    tracking = [(await client.get("/t/1.nope")).status_code for _ in range(4)]
+    assert tracking == [404, 404, 404, 429]
