@@ -149,8 +149,10 @@ class DurableSQLiteEngine(SQLiteEngine):
             return
 
         async def flush() -> None:
-            async with self.writer_lock():
-                await self._commit_group()
+            # A failed commit has already failed every member; nobody awaits this task.
+            with contextlib.suppress(Exception):
+                async with self.writer_lock():
+                    await self._commit_group()
 
         task = asyncio.get_running_loop().create_task(flush())
         self._flushes.add(task)
