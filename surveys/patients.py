@@ -13,13 +13,13 @@ itself in `mrn`); they are read as they are, found by MRN, and encrypted by
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from integrations.crypto import KeyRing, context
+from integrations.crypto import KeyRing
 from integrations.email.suppression import normalise_address
 from integrations.reencrypt import RotationBatch, rotate_rows
+from surveys.sealed_text import new_crypto_id, reseal, unseal
 from surveys.tables import Patient
 
 TABLE = "patient"
@@ -51,10 +51,6 @@ def _column(name: str) -> Any:
     return Patient._meta.get_column_by_name(name)
 
 
-def new_crypto_id() -> str:
-    return secrets.token_hex(16)
-
-
 def email_index(keyring: KeyRing, email: str) -> str:
     return keyring.blind_index(EMAIL_PURPOSE, normalise_address(email))
 
@@ -65,13 +61,11 @@ def mrn_index(keyring: KeyRing, mrn: str) -> str:
 
 
 def encrypt_field(keyring: KeyRing, crypto_id: str, column: str, value: str) -> str:
-    return keyring.encrypt(value, context(TABLE, column, crypto_id))
+    return reseal(keyring, (TABLE, column), crypto_id, value)
 
 
 def decrypt_field(keyring: KeyRing, crypto_id: str, column: str, stored: str | None) -> str:
-    if not crypto_id:  # written before encryption: still in clear
-        return stored or ""
-    return keyring.decrypt(stored, context(TABLE, column, crypto_id))
+    return unseal(keyring, (TABLE, column), crypto_id, stored)
 
 
 def patient_values_to_row(

@@ -1,10 +1,11 @@
-"""What identified patients wrote, sealed at rest.
+"""Values sealed at rest, bound to their row: the helpers every sealed column uses (the
+patient's details in surveys.patients), and what identified patients wrote.
 
 A free-text survey answer of an invited (so identified) patient, and the feedback item made
 from it, are stored AES-GCM-sealed and bound to their table, column and the row's own
-`crypto_id`, like the patient's name and contact details (surveys.patients). Text nobody can
-tie to a patient (online reviews, kiosk answers, imports, staff notes) stays in clear, and so
-do rows written before this, until `feedback rotate-keys` seals them: an empty `crypto_id`
+`crypto_id`, like the patient's name and contact details. Text nobody can tie to a patient
+(online reviews, kiosk answers, imports, staff notes) stays in clear, and so do free-text rows
+written before this (`feedback rotate-keys` re-seals sealed rows only): an empty `crypto_id`
 means "in clear".
 
 Sealed text cannot be searched or grouped in SQL; every reader opens it here, after the
@@ -13,6 +14,7 @@ query, with the keyring from settings.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,10 +23,14 @@ from piccolo.table import Table
 
 from integrations.crypto import KeyRing, context
 from integrations.reencrypt import RotationBatch, rotate_rows
-from surveys.patients import new_crypto_id
 
 FEEDBACK_TEXT = ("feedback_item", "text")
 ANSWER_VALUE = ("survey_answer", "value")
+
+
+def new_crypto_id() -> str:
+    """The random, never-changing key of a row that holds sealed values."""
+    return secrets.token_hex(16)
 
 
 def seal(keyring: KeyRing, place: tuple[str, str], text: str) -> tuple[str, str]:
@@ -38,7 +44,7 @@ def reseal(keyring: KeyRing, place: tuple[str, str], crypto_id: str, text: str) 
 
 
 def unseal(keyring: KeyRing, place: tuple[str, str], crypto_id: str, stored: str | None) -> str:
-    if not crypto_id:
+    if not crypto_id:  # written before encryption: still in clear
         return stored or ""
     return keyring.decrypt(stored, context(*place, crypto_id))
 

@@ -25,7 +25,7 @@ from litestar import Litestar
 from feedback.app import create_app
 from feedback.web.outage import OUTAGE_MESSAGE, RETRY_AFTER_SECONDS, database_unavailable
 from tests import factories
-from tests.conftest import IN_CI, POSTGRES_ADMIN_URL, _migrate, make_settings, sign_in
+from tests.conftest import POSTGRES_ADMIN_URL, _migrate, make_settings, sign_in, unavailable
 
 
 async def _csrf(client: httpx.AsyncClient) -> str:
@@ -70,10 +70,10 @@ async def scratch_postgres() -> AsyncIterator[tuple[str, asyncpg.Connection]]:
     try:
         admin = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
     except (OSError, asyncpg.PostgresError) as exc:
-        message = f"PostgreSQL at {POSTGRES_ADMIN_URL} is not reachable ({exc})"
-        if IN_CI:
-            pytest.fail(f"{message}; CI requires the PostgreSQL half of the suite", pytrace=False)
-        pytest.skip(message)
+        unavailable(
+            f"PostgreSQL at {POSTGRES_ADMIN_URL} is not reachable ({exc})",
+            "CI requires the PostgreSQL half of the suite",
+        )
     name = f"feedback_outage_{os.getpid()}_{secrets.token_hex(3)}"
     await admin.execute(f'CREATE DATABASE "{name}"')
     url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"

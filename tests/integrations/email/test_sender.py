@@ -12,7 +12,7 @@ import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from integrations.email import PermanentFailure, SmtpSender, TemporaryFailure
-from tests.conftest import IN_CI
+from tests.conftest import unavailable
 
 
 def a_message(mail_from: str) -> EmailMessage:
@@ -57,10 +57,9 @@ def test_credentials_are_read_from_the_url_and_never_shown():
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     """A self-signed certificate for 127.0.0.1 (not trusted by the system's store)."""
     if shutil.which("openssl") is None:
-        message = "the openssl command is needed to make a test certificate"
-        if IN_CI:
-            pytest.fail(f"{message}; CI must run the TLS tests", pytrace=False)
-        pytest.skip(message)
+        unavailable(
+            "the openssl command is needed to make a test certificate", "CI must run the TLS tests"
+        )
     folder: Path = tmp_path_factory.mktemp("tls")
     cert, key = str(folder / "cert.pem"), str(folder / "key.pem")
     subprocess.run(
