@@ -269,17 +269,10 @@ def start_server(database_url: str) -> tuple[subprocess.Popen[bytes], str]:
     """`feedback serve` on a free port, once it answers /healthz. Two-step sign-in is off:
     the benchmarks measure pages, not a person typing codes from an authenticator app."""
     port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": SECRET,
-        "ENVIRONMENT": "test",
-        "LOG_LEVEL": "WARNING",
-        "DISPATCH_IN_PROCESS": "false",
-        "MFA_REQUIRED_ROLES": "none",
-    }
     server = subprocess.Popen(
-        [sys.executable, "-m", "feedback", "serve", "--port", str(port)], env=env, cwd=ROOT
+        [sys.executable, "-m", "feedback", "serve", "--port", str(port)],
+        env=bench_env(database_url),
+        cwd=ROOT,
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
@@ -289,6 +282,19 @@ def start_server(database_url: str) -> tuple[subprocess.Popen[bytes], str]:
         except httpx.TransportError:
             time.sleep(0.2)
     return server, base
+
+
+def bench_env(database_url: str) -> dict[str, str]:
+    """The environment of a `feedback` command run by a benchmark."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": SECRET,
+        "ENVIRONMENT": "test",
+        "LOG_LEVEL": "WARNING",
+        "DISPATCH_IN_PROCESS": "false",
+        "MFA_REQUIRED_ROLES": "none",
+    }
 
 
 async def _admin(url: str, sql: str) -> None:

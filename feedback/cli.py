@@ -175,6 +175,17 @@ def rescore(batch_size: int) -> None:
     )
 
 
+@main.command()
+def summaries() -> None:
+    """Build the executive figures' daily summaries now: days never built and days changed
+    since (the worker does this every minute; run it after a large import)."""
+    from feedback.services.summaries import build_pending
+
+    settings = _settings()
+    days = _run_with_database(settings, build_pending)
+    click.echo(f"Summarised {days} day(s).")
+
+
 @main.command("rotate-keys")
 @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10000))
 @click.option(

@@ -318,7 +318,16 @@ def make_engine(settings: Settings) -> Engine:
     # JIT compilation pays off for long analytical queries on big servers; here it cost the
     # dashboard's retention query 632 of its 719 ms (its estimate passes the JIT threshold),
     # and the short queries everything else runs never gain from it.
-    return PostgresEngine(config={"dsn": settings.database_url, "server_settings": {"jit": "off"}})
+    # random_page_cost 1.1 instead of 4 (the default prices a spinning disk's seek): on SSD
+    # storage an index walk is nearly as cheap as a sequential read, and with the default the
+    # dashboard's live part scanned all 400k survey answers instead of looking up 1,200
+    # (53 -> 14 ms).
+    return PostgresEngine(
+        config={
+            "dsn": settings.database_url,
+            "server_settings": {"jit": "off", "random_page_cost": "1.1"},
+        }
+    )
 
 
 async def start_engine(engine: Engine, settings: Settings) -> None:

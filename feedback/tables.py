@@ -166,7 +166,7 @@ class Ticket(Table, tablename="ticket"):
     acknowledge_due_at = Timestamptz(null=True, default=None)
     resolve_due_at = Timestamptz(null=True, default=None, index=True)
     acknowledged_at = Timestamptz(null=True, default=None)
-    resolved_at = Timestamptz(null=True, default=None)
+    resolved_at = Timestamptz(null=True, default=None, index=True)
     closed_at = Timestamptz(null=True, default=None)
     resolution = Varchar(length=20, default="")
     resolution_note = Text(default="")
@@ -249,3 +249,77 @@ class RoutingRule(Table, tablename="routing_rule"):
     is_default = Boolean(default=False)
     enabled = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+# Daily summaries for the executive figures (feedback.services.dashboard.summaries): derived
+# data, rebuilt from the tables above, one row per UTC day and the dimensions the dashboard
+# filters on. Locations and departments are plain ids: a rebuild must not wait on their rows.
+class SummaryDay(Table, tablename="summary_day"):
+    """A day whose summary rows have been built."""
+
+    day = Date(unique=True)
+    built_at = Timestamptz(default=TimestamptzNow())
+
+
+class SummaryStale(Table, tablename="summary_stale"):
+    """A change to a built day, written by database triggers in the changing transaction.
+    Append-only: a rebuild deletes exactly the marks it read, so a mark written while it ran
+    survives for the next one."""
+
+    day = Date(index=True)
+
+
+class SummaryFeedback(Table, tablename="summary_feedback"):
+    day = Date(index=True)
+    location = Integer(null=True, default=None)
+    department = Integer(null=True, default=None)
+    source = Varchar(length=20)
+    sentiment = Varchar(length=10)
+    n = Integer()
+    ticketed = Integer()  # of n, items linked to a ticket
+
+
+class SummaryTheme(Table, tablename="summary_theme"):
+    """Negative mentions of each theme."""
+
+    day = Date(index=True)
+    location = Integer(null=True, default=None)
+    department = Integer(null=True, default=None)
+    source = Varchar(length=20)
+    theme = Varchar(length=40)
+    n = Integer()
+
+
+class SummaryScore(Table, tablename="summary_score"):
+    """Numeric survey answers, by question and score."""
+
+    day = Date(index=True)
+    location = Integer(null=True, default=None)
+    department = Integer(null=True, default=None)
+    question_key = Varchar(length=40)
+    score = Integer()
+    n = Integer()
+
+
+class SummaryInvitation(Table, tablename="summary_invitation"):
+    """Invitations by the day they were sent, and how many of them were answered."""
+
+    day = Date(index=True)
+    location = Integer(null=True, default=None)
+    department = Integer(null=True, default=None)
+    sent = Integer()
+    answered = Integer()
+
+
+class SummaryRecommend(Table, tablename="summary_recommend"):
+    """One row per answer to a 0-10 recommend question of a patient's visit: the group it puts
+    the patient in and whether they came back within a year. Per patient, not counted, because
+    the dashboard counts distinct patients over a whole period."""
+
+    day = Date(index=True)
+    location = Integer(null=True, default=None)
+    department = Integer(null=True, default=None)
+    question_key = Varchar(length=40)
+    patient = Integer()
+    grp = Varchar(length=10)
+    returned = Integer()  # 1 if they came back within a year (an integer on both engines)

@@ -16,6 +16,7 @@ from feedback.services.escalation import escalate_overdue, send_digests
 from feedback.services.improvements import still_consents
 from feedback.services.monthly_summary import send_monthly_summaries
 from feedback.services.reviews import ReviewConfig, run_due_sources
+from feedback.services.summaries import build_pending
 from feedback.settings import Settings
 from integrations.email import Dispatcher, SmtpSender
 from integrations.ratelimit import purge_before
@@ -27,6 +28,8 @@ HOUSEKEEPING_INTERVAL_SECONDS = 3600.0
 TICKET_CLOCK_INTERVAL_SECONDS = 900.0
 # How often the scheduler looks for review sources that are due (each has its own interval).
 REVIEW_SCHEDULE_INTERVAL_SECONDS = 300.0
+# Days changed since they were summarised are read live (slower) until this rebuilds them.
+SUMMARY_INTERVAL_SECONDS = 60.0
 # The monthly summary goes out at the first run after a month turns (idempotent per month).
 MONTHLY_SUMMARY_INTERVAL_SECONDS = 6 * 3600.0
 
@@ -75,6 +78,9 @@ class BackgroundWork:
                 self._every(MONTHLY_SUMMARY_INTERVAL_SECONDS, self._monthly, "monthly_summary")
             )
         )
+        self.tasks.append(
+            asyncio.create_task(self._every(SUMMARY_INTERVAL_SECONDS, self._summaries, "summaries"))
+        )
         if self.settings.survey_reminder_days:
             self.tasks.append(
                 asyncio.create_task(
@@ -91,6 +97,9 @@ class BackgroundWork:
 
     async def _monthly(self) -> None:
         await send_monthly_summaries(dt.date.today(), self.settings.base_url)
+
+    async def _summaries(self) -> None:
+        await build_pending()
 
     async def _housekeeping(self) -> None:
         """Expired staff sessions and old rate-limit counters are dropped, not kept forever."""

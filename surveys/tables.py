@@ -113,7 +113,7 @@ class Invitation(Table, tablename="invitation"):
     language = Varchar(length=8, default="en")
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
     expires_at = Timestamptz()
-    sent_at = Timestamptz(null=True, default=None)
+    sent_at = Timestamptz(null=True, default=None, index=True)
     reminded_at = Timestamptz(null=True, default=None)
     used_at = Timestamptz(null=True, default=None)
 
@@ -129,7 +129,7 @@ class Response(Table, tablename="survey_response"):
     department = ForeignKey(
         references=Department, null=True, on_delete=OnDelete.restrict, index=True
     )
-    visit = ForeignKey(references=Visit, null=True, on_delete=OnDelete.set_null)
+    visit = ForeignKey(references=Visit, null=True, on_delete=OnDelete.set_null, index=True)
     channel = Varchar(length=20, default="email")
     language = Varchar(length=8, default="en")
     # Anonymous (kiosk/QR) responses: a hash of the device session, one response per session.

@@ -27,6 +27,13 @@ def day(column: str) -> str:
     return f"substr({column}, 1, 10)"
 
 
+def day_value(column: str) -> str:
+    """The UTC calendar day of a timestamp as a value for a DATE column (summary tables)."""
+    if postgres():
+        return f"CAST(({column} AT TIME ZONE 'UTC') AS date)"
+    return f"substr({column}, 1, 10)"
+
+
 def whole_hours(later: str, earlier: str) -> str:
     if postgres():
         return f"CAST(floor(EXTRACT(EPOCH FROM ({later} - {earlier})) / 3600) AS INTEGER)"

@@ -15,6 +15,7 @@ from feedback.auth.roles import CurrentStaff
 from feedback.metrics import Figure, median_days, rate, sla_compliance
 from feedback.services import aggregate_sql as sql
 from feedback.services.aggregate_sql import Where
+from feedback.services.summaries import DayPlan
 
 # These are operational shares, not survey scores: a small sample is still worth showing.
 LOOP_MIN_SAMPLE = 1
@@ -47,28 +48,15 @@ async def loop_figures(
     start: dt.datetime,
     end: dt.datetime,
     scope: LoopScope | None = None,
+    plan: DayPlan | None = None,
 ) -> LoopFigures:
+    """`plan` (whole days only) lets the ticketed share read the daily summaries."""
     scope = scope or LoopScope()
     # A lead's figures are their own department's, whatever was asked for.
     department = viewer.department_scope() or scope.department_id
     scope = LoopScope(scope.location_id, department, scope.source)
 
-    negative = (
-        Where()
-        .add("f.received_at >= {}", start)
-        .add("f.received_at < {}", end)
-        .add("f.sentiment IN ('negative', 'mixed')")
-        .add_if(scope.location_id, "f.location = {}")
-        .add_if(scope.department_id, "f.department = {}")
-        .add_if(scope.source, "f.source = {}")
-    )
-    counted = await sql.rows(
-        "SELECT COUNT(*) AS n, SUM(CASE WHEN EXISTS (SELECT 1 FROM ticket_feedback tf "  # noqa: S608
-        "WHERE tf.feedback_item = f.id) THEN 1 ELSE 0 END) AS ticketed "
-        f"FROM feedback_item f WHERE {negative.sql}",
-        *negative.args,
-    )
-    negatives, ticketed = int(counted[0]["n"]), int(counted[0]["ticketed"] or 0)
+    negatives, ticketed = await _negative_ticketed(start, end, scope, plan)
 
     resolved = (
         Where()
@@ -136,3 +124,37 @@ async def loop_figures(
         median_days_to_resolve=median_days(histogram, LOOP_MIN_SAMPLE),
         changed_feedback=to_change_days.n,
     )
+
+
+async def _negative_ticketed(
+    start: dt.datetime, end: dt.datetime, scope: LoopScope, plan: DayPlan | None
+) -> tuple[int, int]:
+    """Negative or mixed items received in [start, end), and how many of them are ticketed."""
+    if plan is None:
+        summary, summary_args = "1 = 0", []
+        live, live_args = "f.received_at >= {} AND f.received_at < {}", [start, end]
+    else:
+        plan = plan.clip(start.date(), end.date())
+        summary, summary_args = plan.summary_days("s.day")
+        live, live_args = plan.live_days("f.received_at")
+    kept, read = (
+        Where()
+        .add_if(scope.location_id, f"{alias}.location = {{}}")
+        .add_if(scope.department_id, f"{alias}.department = {{}}")
+        .add_if(scope.source, f"{alias}.source = {{}}")
+        for alias in ("s", "f")
+    )
+    counted = await sql.rows(
+        "SELECT SUM(n) AS n, SUM(ticketed) AS ticketed FROM ("  # noqa: S608
+        "SELECT SUM(s.n) AS n, SUM(s.ticketed) AS ticketed FROM summary_feedback s "
+        f"WHERE {summary} AND {kept.sql} AND s.sentiment IN ('negative', 'mixed') UNION ALL "
+        "SELECT COUNT(*), SUM(CASE WHEN EXISTS (SELECT 1 FROM ticket_feedback tf "
+        "WHERE tf.feedback_item = f.id) THEN 1 ELSE 0 END) FROM feedback_item f "
+        f"WHERE {live} AND {read.sql} AND f.sentiment IN ('negative', 'mixed')"
+        ") AS both_parts",
+        *summary_args,
+        *kept.args,
+        *live_args,
+        *read.args,
+    )
+    return int(counted[0]["n"] or 0), int(counted[0]["ticketed"] or 0)

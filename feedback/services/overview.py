@@ -9,9 +9,9 @@ from piccolo.query.functions.aggregate import Count
 
 from feedback.auth.roles import CurrentStaff
 from feedback.tables import FeedbackItem, StaffUser, Ticket
+from feedback.tickets.states import OPEN_STATUSES
 from surveys.tables import Department, Location, Visit
 
-OPEN_STATUSES = ("new", "acknowledged", "in_progress")
 RECENT_DAYS = 30
 
 

@@ -300,14 +300,16 @@ async def test_postgres_pool_opens_at_start_up_and_closes_at_shutdown(postgres_d
     assert engine.pool is None
 
 
-async def test_postgres_sessions_run_without_jit(postgres_database_url):
+async def test_postgres_sessions_run_without_jit_and_price_ssd_reads(postgres_database_url):
     """The dashboard's aggregates cross PostgreSQL's JIT threshold and spent most of their time
-    compiling; every pooled session turns it off."""
+    compiling; every pooled session turns it off, and prices random reads for SSD storage."""
     settings = make_settings(postgres_database_url)
     engine = make_engine(settings)
     await start_engine(engine, settings)
     try:
         rows = await engine.run_ddl("SHOW jit")
         assert rows[0]["jit"] == "off"
+        rows = await engine.run_ddl("SHOW random_page_cost")
+        assert rows[0]["random_page_cost"] == "1.1"
     finally:
         await close_engine(engine)

@@ -113,6 +113,7 @@ async def dashboard_for(
     scope = LoopScope(filters.location_id, filters.department_id, filters.source)
     survey_applies = filters.source in (None, "survey")
     ratings_apply = filters.source in (None, "review") and filters.department_id is None
+    plan = await queries.day_plan(filters)
     (
         feedback_days,
         themes,
@@ -126,16 +127,16 @@ async def dashboard_for(
         loop_previous,
         departments,
     ) = await asyncio.gather(
-        queries.feedback_by_day(filters),
-        queries.negative_themes(filters),
-        queries.scores_by_day(filters, nps_keys | rating_keys) if survey_applies else _none(),
-        queries.invitations_by_day(filters) if survey_applies else _none(),
-        queries.retention(filters, nps_keys) if survey_applies else _none(),
+        queries.feedback_by_day(filters, plan),
+        queries.negative_themes(filters, plan),
+        queries.scores_by_day(filters, nps_keys | rating_keys, plan) if survey_applies else _none(),
+        queries.invitations_by_day(filters, plan) if survey_applies else _none(),
+        queries.retention(filters, nps_keys, plan) if survey_applies else _none(),
         queries.review_ratings(filters) if ratings_apply else _none(),
         queries.latest_improvements(filters),
         queries.overdue_by_department(filters, now),
-        loop_figures(viewer, period.start_at, period.end_at, scope),
-        loop_figures(viewer, previous.start_at, previous.end_at, scope),
+        loop_figures(viewer, period.start_at, period.end_at, scope, plan),
+        loop_figures(viewer, previous.start_at, previous.end_at, scope, plan),
         Department.select(Department.id, Department.name).order_by(Department.name),
     )
     buckets = period.buckets()
@@ -341,7 +342,7 @@ async def dashboard_for(
         sentiment_trend=sentiment_trend,
         volume_by_source=sorted(
             ((source, now_n, before) for source, (before, now_n) in by_source.items()),
-            key=lambda item: -item[1],
+            key=lambda item: (-item[1], item[0]),  # ties in a stable order
         ),
         heat_rows=rows,
         heat_columns=columns,
@@ -369,6 +370,6 @@ def _by_bucket(period: Period, count: int) -> dict:
     return {**{i: {} for i in range(count)}, "previous": {}}
 
 
-def _slot(period: Period, day: str) -> int | str:
+def _slot(period: Period, day: str | dt.date) -> int | str:
     bucket = period.bucket_of(day)
     return "previous" if bucket is None else bucket

@@ -56,9 +56,12 @@ class Period:
             for i in range(0, self.days, step)
         ]
 
-    def bucket_of(self, day: str) -> int | None:
-        """The bucket a 'YYYY-MM-DD' day falls in; None outside the period."""
-        offset = (dt.date.fromisoformat(day) - self.start).days
+    def bucket_of(self, day: str | dt.date) -> int | None:
+        """The bucket a day ('YYYY-MM-DD' from SQLite, a date from PostgreSQL) falls in; None
+        outside the period."""
+        if not isinstance(day, dt.date):
+            day = dt.date.fromisoformat(day)
+        offset = (day - self.start).days
         if offset < 0 or offset >= self.days:
             return None
         return offset // self.bucket_days

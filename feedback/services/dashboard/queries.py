@@ -13,13 +13,20 @@ from typing import Any
 
 from feedback.services import aggregate_sql as sql
 from feedback.services.aggregate_sql import Where
-from feedback.services.dashboard.period import DashboardFilters, Period
+from feedback.services.dashboard.period import DashboardFilters
 from feedback.services.overview import OPEN_STATUSES
+from feedback.services.summaries import (
+    RECOMMEND_GROUP,
+    DayPlan,
+    plan_days,
+    returned_within_year,
+)
 from surveys.definition import parse_definition
 from surveys.tables import SurveyVersion
 
 NEGATIVE = ("negative", "mixed")
 SENTIMENT_ORDER = ("positive", "neutral", "mixed", "negative")
+ONE_DAY = dt.timedelta(days=1)
 
 
 def _span(filters: DashboardFilters) -> tuple[dt.datetime, dt.datetime]:
@@ -27,39 +34,60 @@ def _span(filters: DashboardFilters) -> tuple[dt.datetime, dt.datetime]:
     return filters.period.previous.start_at, filters.period.end_at
 
 
-def feedback_where(filters: DashboardFilters, alias: str = "f", *, both: bool = True) -> Where:
-    start, end = _span(filters) if both else (filters.period.start_at, filters.period.end_at)
-    where = (
-        Where().add(f"{alias}.received_at >= {{}}", start).add(f"{alias}.received_at < {{}}", end)
-    )
+async def day_plan(filters: DashboardFilters) -> DayPlan:
+    """Which days of both periods come from the daily summaries, which are read live."""
+    return await plan_days(filters.period.previous.start, filters.period.end + ONE_DAY)
+
+
+def dimensions(filters: DashboardFilters, alias: str, *, source: bool = True) -> Where:
+    where = Where()
     where.add_if(filters.location_id, f"{alias}.location = {{}}")
     where.add_if(filters.department_id, f"{alias}.department = {{}}")
-    where.add_if(filters.source, f"{alias}.source = {{}}")
+    if source:
+        where.add_if(filters.source, f"{alias}.source = {{}}")
     return where
 
 
-async def feedback_by_day(filters: DashboardFilters) -> list[dict[str, Any]]:
+async def feedback_by_day(filters: DashboardFilters, plan: DayPlan) -> list[dict[str, Any]]:
     """Feedback per day, source and sentiment, both periods."""
-    where = feedback_where(filters)
-    day = sql.day("f.received_at")
+    summary, summary_args = plan.summary_days("s.day")
+    live, live_args = plan.live_days("f.received_at")
+    kept, read = dimensions(filters, "s"), dimensions(filters, "f")
     return await sql.rows(
-        f"SELECT {day} AS day, f.source AS source, f.sentiment AS sentiment, COUNT(*) AS n "  # noqa: S608
-        f"FROM feedback_item f WHERE {where.sql} GROUP BY 1, 2, 3",
-        *where.args,
+        "SELECT day, source, sentiment, SUM(n) AS n FROM ("  # noqa: S608
+        "SELECT s.day AS day, s.source AS source, s.sentiment AS sentiment, "
+        f"SUM(s.n) AS n FROM summary_feedback s WHERE {summary} AND {kept.sql} GROUP BY 1, 2, 3 "
+        f"UNION ALL SELECT {sql.day_value('f.received_at')}, f.source, f.sentiment, COUNT(*) "
+        f"FROM feedback_item f WHERE {live} AND {read.sql} GROUP BY 1, 2, 3"
+        ") AS both_parts GROUP BY day, source, sentiment",
+        *summary_args,
+        *kept.args,
+        *live_args,
+        *read.args,
     )
 
 
-async def negative_themes(filters: DashboardFilters) -> list[dict[str, Any]]:
+async def negative_themes(filters: DashboardFilters, plan: DayPlan) -> list[dict[str, Any]]:
     """Negative theme mentions per department and theme, with a current-period flag."""
-    where = feedback_where(filters)
+    summary, summary_args = plan.summary_days("s.day")
+    live, live_args = plan.live_days("f.received_at")
+    kept, read = dimensions(filters, "s"), dimensions(filters, "f")
     source, theme, sentiment = sql.themes_join("f")
-    cur = "CASE WHEN f.received_at >= {} THEN 1 ELSE 0 END"
     return await sql.rows(
-        f"SELECT {cur} AS cur, f.department AS department, {theme} AS theme, COUNT(*) AS n "  # noqa: S608
-        f"FROM feedback_item f, {source} WHERE {where.sql} AND {sentiment} = 'negative' "
-        "GROUP BY 1, 2, 3",
+        "SELECT cur, department, theme, SUM(n) AS n FROM ("  # noqa: S608
+        "SELECT CASE WHEN s.day >= {} THEN 1 ELSE 0 END AS cur, s.department AS department, "
+        f"s.theme AS theme, SUM(s.n) AS n FROM summary_theme s WHERE {summary} AND {kept.sql} "
+        "GROUP BY 1, 2, 3 UNION ALL "
+        "SELECT CASE WHEN f.received_at >= {} THEN 1 ELSE 0 END, f.department, "
+        f"{theme}, COUNT(*) FROM feedback_item f, {source} WHERE {live} AND {read.sql} "
+        f"AND {sentiment} = 'negative' GROUP BY 1, 2, 3"
+        ") AS both_parts GROUP BY cur, department, theme",
+        filters.period.start,
+        *summary_args,
+        *kept.args,
         filters.period.start_at,
-        *where.args,
+        *live_args,
+        *read.args,
     )
 
 
@@ -81,82 +109,95 @@ async def question_keys() -> dict[str, set[str]]:
     return keys
 
 
-def _response_where(filters: DashboardFilters, period: Period | None = None) -> Where:
-    start, end = (period.start_at, period.end_at) if period else _span(filters)
-    where = Where().add("r.submitted_at >= {}", start).add("r.submitted_at < {}", end)
-    where.add_if(filters.location_id, "r.location = {}")
-    where.add_if(filters.department_id, "r.department = {}")
-    return where
-
-
 def _in(keys: set[str]) -> tuple[str, list[str]]:
     ordered = sorted(keys) or [""]
     return ", ".join("{}" for _ in ordered), ordered
 
 
-async def scores_by_day(filters: DashboardFilters, keys: set[str]) -> list[dict[str, Any]]:
+async def scores_by_day(
+    filters: DashboardFilters, keys: set[str], plan: DayPlan
+) -> list[dict[str, Any]]:
     """0-10 answers per day, question and score, both periods."""
     if not keys:
         return []
-    where = _response_where(filters)
+    summary, summary_args = plan.summary_days("s.day")
+    live, live_args = plan.live_days("r.submitted_at")
+    kept, read = dimensions(filters, "s", source=False), dimensions(filters, "r", source=False)
     marks, values = _in(keys)
-    day = sql.day("r.submitted_at")
     return await sql.rows(
-        f"SELECT {day} AS day, a.question_key AS question_key, a.numeric_value AS score, "  # noqa: S608
-        "COUNT(*) AS n FROM survey_answer a JOIN survey_response r ON r.id = a.response "
-        f"WHERE {where.sql} AND a.question_key IN ({marks}) AND a.numeric_value IS NOT NULL "
-        "GROUP BY 1, 2, 3",
-        *where.args,
+        "SELECT day, question_key, score, SUM(n) AS n FROM ("  # noqa: S608
+        "SELECT s.day AS day, s.question_key AS question_key, "
+        f"s.score AS score, SUM(s.n) AS n FROM summary_score s WHERE {summary} AND {kept.sql} "
+        f"AND s.question_key IN ({marks}) GROUP BY 1, 2, 3 UNION ALL "
+        f"SELECT {sql.day_value('r.submitted_at')}, a.question_key, a.numeric_value, COUNT(*) "
+        "FROM survey_answer a JOIN survey_response r ON r.id = a.response "
+        f"WHERE {live} AND {read.sql} AND a.question_key IN ({marks}) "
+        "AND a.numeric_value IS NOT NULL GROUP BY 1, 2, 3"
+        ") AS both_parts GROUP BY day, question_key, score",
+        *summary_args,
+        *kept.args,
+        *values,
+        *live_args,
+        *read.args,
         *values,
     )
 
 
-async def invitations_by_day(filters: DashboardFilters) -> list[dict[str, Any]]:
-    start, end = _span(filters)
-    where = Where().add("i.sent_at >= {}", start).add("i.sent_at < {}", end)
-    join = ""
-    if filters.location_id or filters.department_id:
-        join = "JOIN visit v ON v.id = i.visit "
-        where.add_if(filters.location_id, "v.location = {}")
-        where.add_if(filters.department_id, "v.department = {}")
-    day = sql.day("i.sent_at")
+async def invitations_by_day(filters: DashboardFilters, plan: DayPlan) -> list[dict[str, Any]]:
+    summary, summary_args = plan.summary_days("s.day")
+    live, live_args = plan.live_days("i.sent_at")
+    kept, read = dimensions(filters, "s", source=False), dimensions(filters, "v", source=False)
+    # Invitations take their location and department from their visit.
+    join = "JOIN visit v ON v.id = i.visit " if read.parts else ""
     return await sql.rows(
-        f"SELECT {day} AS day, COUNT(*) AS sent, "  # noqa: S608
-        "SUM(CASE WHEN i.used_at IS NOT NULL THEN 1 ELSE 0 END) AS answered "
-        f"FROM invitation i {join}WHERE {where.sql} GROUP BY 1",
-        *where.args,
+        "SELECT day, SUM(sent) AS sent, SUM(answered) AS answered FROM ("  # noqa: S608
+        "SELECT s.day AS day, SUM(s.sent) AS sent, "
+        f"SUM(s.answered) AS answered FROM summary_invitation s WHERE {summary} "
+        f"AND {kept.sql} GROUP BY 1 UNION ALL "
+        f"SELECT {sql.day_value('i.sent_at')}, COUNT(*), "
+        "SUM(CASE WHEN i.used_at IS NOT NULL THEN 1 ELSE 0 END) "
+        f"FROM invitation i {join}WHERE {live} AND {read.sql} GROUP BY 1"
+        ") AS both_parts GROUP BY day",
+        *summary_args,
+        *kept.args,
+        *live_args,
+        *read.args,
     )
 
 
-RETURN_DAYS = 365
-
-
-async def retention(filters: DashboardFilters, nps_keys: set[str]) -> list[dict[str, Any]]:
+async def retention(
+    filters: DashboardFilters, nps_keys: set[str], plan: DayPlan
+) -> list[dict[str, Any]]:
     """Patients who answered the recommend question, by promoter/passive/detractor, and how
-    many of them came back (another imported visit within 12 months of the surveyed one)."""
+    many of them came back (another imported visit within 12 months of the surveyed one).
+    Distinct patients over a whole period cannot be added up from days, so the summary keeps
+    one row per answer and the counting happens here, over both parts at once."""
     if not nps_keys:
         return []
-    where = _response_where(filters)
+    summary, summary_args = plan.summary_days("s.day")
+    live, live_args = plan.live_days("r.submitted_at")
+    kept, read = dimensions(filters, "s", source=False), dimensions(filters, "r", source=False)
     marks, values = _in(nps_keys)
-    group = (
-        "CASE WHEN a.numeric_value >= 9 THEN 'promoter' "
-        "WHEN a.numeric_value <= 6 THEN 'detractor' ELSE 'passive' END"
-    )
-    cur = "CASE WHEN r.submitted_at >= {} THEN 1 ELSE 0 END"
-    within = sql.days_after("v.visit_date", RETURN_DAYS)
-    returned = (
-        "EXISTS (SELECT 1 FROM visit v2 WHERE v2.patient = v.patient "  # noqa: S608
-        f"AND v2.visit_date > v.visit_date AND v2.visit_date <= {within})"
-    )
+    group = RECOMMEND_GROUP.format(score="a.numeric_value")
     return await sql.rows(
-        f"SELECT {cur} AS cur, {group} AS grp, COUNT(DISTINCT v.patient) AS patients, "  # noqa: S608
-        f"COUNT(DISTINCT CASE WHEN {returned} THEN v.patient END) AS returned "
-        "FROM survey_response r JOIN survey_answer a ON a.response = r.id "
-        "JOIN visit v ON v.id = r.visit "
-        f"WHERE {where.sql} AND a.question_key IN ({marks}) AND a.numeric_value IS NOT NULL "
-        "GROUP BY 1, 2",
+        "SELECT cur, grp, COUNT(DISTINCT patient) AS patients, "  # noqa: S608
+        "COUNT(DISTINCT CASE WHEN returned = 1 THEN patient END) AS returned FROM ("
+        "SELECT CASE WHEN s.day >= {} THEN 1 ELSE 0 END AS cur, s.grp AS grp, "
+        "s.patient AS patient, s.returned AS returned FROM summary_recommend s "
+        f"WHERE {summary} AND {kept.sql} AND s.question_key IN ({marks}) UNION ALL "
+        f"SELECT CASE WHEN r.submitted_at >= {{}} THEN 1 ELSE 0 END, {group}, v.patient, "
+        f"{returned_within_year('v')} FROM survey_response r "
+        "JOIN survey_answer a ON a.response = r.id JOIN visit v ON v.id = r.visit "
+        f"WHERE {live} AND {read.sql} AND a.question_key IN ({marks}) "
+        "AND a.numeric_value IS NOT NULL"
+        ") AS both_parts GROUP BY cur, grp",
+        filters.period.start,
+        *summary_args,
+        *kept.args,
+        *values,
         filters.period.start_at,
-        *where.args,
+        *live_args,
+        *read.args,
         *values,
     )
 
