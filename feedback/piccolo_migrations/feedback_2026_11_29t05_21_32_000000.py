@@ -124,6 +124,10 @@ def _marks(event: str, days: tuple[str, ...], words: dict[str, str]) -> str:
 # overdue count never looks at closed tickets, which are most of them.
 OPEN = "status IN ('new', 'acknowledged', 'in_progress')"
 INDEXES = (
+    ("summary_feedback_cover", "summary_feedback", "day",
+     "source, sentiment, location, department, n, ticketed", ""),
+    ("summary_theme_cover", "summary_theme", "day",
+     "department, theme, source, location, n", ""),
     ("summary_recommend_cover", "summary_recommend", "question_key, day",
      "grp, patient, returned, location, department", ""),
     ("summary_score_cover", "summary_score", "question_key, day",

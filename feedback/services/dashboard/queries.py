@@ -7,6 +7,7 @@ a bound parameter, which is why the S608 warnings are silenced line by line."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections import defaultdict
 from typing import Any
@@ -14,13 +15,13 @@ from typing import Any
 from feedback.services import aggregate_sql as sql
 from feedback.services.aggregate_sql import Where
 from feedback.services.dashboard.period import DashboardFilters
-from feedback.services.overview import OPEN_STATUSES
 from feedback.services.summaries import (
     RECOMMEND_GROUP,
     DayPlan,
     plan_days,
     returned_within_year,
 )
+from feedback.tickets.states import OPEN_STATUSES
 from surveys.definition import parse_definition
 from surveys.tables import SurveyVersion
 
@@ -171,31 +172,41 @@ async def retention(
     """Patients who answered the recommend question, by promoter/passive/detractor, and how
     many of them came back (another imported visit within 12 months of the surveyed one).
     Distinct patients over a whole period cannot be added up from days, so the summary keeps
-    one row per answer and the counting happens here, over both parts at once."""
+    one row per answer and the counting happens here, over both parts at once. The two
+    periods are separate statements that run side by side: this is the dashboard's costliest
+    count, and one statement uses one core."""
     if not nps_keys:
         return []
+    period = filters.period
+    current, previous = await asyncio.gather(
+        _retention(filters, nps_keys, plan.clip(period.start, period.end + ONE_DAY)),
+        _retention(filters, nps_keys, plan.clip(period.previous.start, period.start)),
+    )
+    return [{**row, "cur": 1} for row in current] + [{**row, "cur": 0} for row in previous]
+
+
+async def _retention(
+    filters: DashboardFilters, nps_keys: set[str], plan: DayPlan
+) -> list[dict[str, Any]]:
     summary, summary_args = plan.summary_days("s.day")
     live, live_args = plan.live_days("r.submitted_at")
     kept, read = dimensions(filters, "s", source=False), dimensions(filters, "r", source=False)
     marks, values = _in(nps_keys)
     group = RECOMMEND_GROUP.format(score="a.numeric_value")
     return await sql.rows(
-        "SELECT cur, grp, COUNT(DISTINCT patient) AS patients, "  # noqa: S608
+        "SELECT grp, COUNT(DISTINCT patient) AS patients, "  # noqa: S608
         "COUNT(DISTINCT CASE WHEN returned = 1 THEN patient END) AS returned FROM ("
-        "SELECT CASE WHEN s.day >= {} THEN 1 ELSE 0 END AS cur, s.grp AS grp, "
-        "s.patient AS patient, s.returned AS returned FROM summary_recommend s "
-        f"WHERE {summary} AND {kept.sql} AND s.question_key IN ({marks}) UNION ALL "
-        f"SELECT CASE WHEN r.submitted_at >= {{}} THEN 1 ELSE 0 END, {group}, v.patient, "
-        f"{returned_within_year('v')} FROM survey_response r "
+        "SELECT s.grp AS grp, s.patient AS patient, s.returned AS returned "
+        f"FROM summary_recommend s WHERE {summary} AND {kept.sql} "
+        f"AND s.question_key IN ({marks}) UNION ALL "
+        f"SELECT {group}, v.patient, {returned_within_year('v')} FROM survey_response r "
         "JOIN survey_answer a ON a.response = r.id JOIN visit v ON v.id = r.visit "
         f"WHERE {live} AND {read.sql} AND a.question_key IN ({marks}) "
         "AND a.numeric_value IS NOT NULL"
-        ") AS both_parts GROUP BY cur, grp",
-        filters.period.start,
+        ") AS both_parts GROUP BY grp",
         *summary_args,
         *kept.args,
         *values,
-        filters.period.start_at,
         *live_args,
         *read.args,
         *values,
@@ -214,10 +225,14 @@ async def overdue_by_department(filters: DashboardFilters, now: dt.datetime) -> 
     """Open tickets past their resolve-by time, now, per department (most first)."""
     where = _ticket_where(filters).add("t.resolve_due_at < {}", now)
     statuses = ", ".join(f"'{status}'" for status in OPEN_STATUSES)
+    # Counted per department id first, from the partial index of open tickets by due date
+    # (ticket_open_due); the unary plus keeps SQLite from walking the department index
+    # instead to save the GROUP BY a sort (100 -> 14 ms at 60k open tickets).
     return await sql.rows(
-        "SELECT d.name AS department, COUNT(*) AS n FROM ticket t "  # noqa: S608
-        f"JOIN department d ON d.id = t.department WHERE {where.sql} "
-        f"AND t.status IN ({statuses}) GROUP BY d.name ORDER BY COUNT(*) DESC, d.name",
+        "SELECT d.name AS department, o.n AS n FROM ("  # noqa: S608
+        "SELECT +t.department AS department, COUNT(*) AS n FROM ticket t "
+        f"WHERE {where.sql} AND t.status IN ({statuses}) GROUP BY 1"
+        ") AS o JOIN department d ON d.id = o.department ORDER BY o.n DESC, d.name",
         *where.args,
     )
 
