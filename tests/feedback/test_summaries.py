@@ -8,6 +8,7 @@ import datetime as dt
 import json
 from decimal import Decimal
 
+import asyncpg
 import pytest
 
 from feedback.auth.roles import CurrentStaff, Role
@@ -15,6 +16,7 @@ from feedback.services import aggregate_sql as sql
 from feedback.services.dashboard import DashboardFilters, dashboard_for, queries
 from feedback.services.loop_metrics import LoopScope, _negative_ticketed
 from feedback.services.summaries import (
+    REBUILD_LOCK,
     DayPlan,
     build_pending,
     days_to_build,
@@ -213,3 +215,21 @@ async def test_todays_work_is_not_marked_and_today_is_read_live(db):
     assert plan.live == ((first_live, today + dt.timedelta(days=1)),)
     board = await dashboard_for(ADMIN, recent)
     assert board.kpi("feedback").change.current.value == 2
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_only_one_process_rebuilds_at_a_time_on_postgres(db, database_url):
+    """Every web and worker process runs the rebuild job; on PostgreSQL the one that finds
+    another holding the rebuild lock leaves the days to it. (SQLite has one writer: rebuilds
+    queue behind each other by construction.)"""
+    await seed_quarter()
+    other = await asyncpg.connect(database_url)
+    try:
+        await other.execute("SELECT pg_advisory_lock($1)", REBUILD_LOCK)
+        assert await build_pending() == 0
+        assert (await plan_days(START, END)).summarised == ()
+        await other.execute("SELECT pg_advisory_unlock($1)", REBUILD_LOCK)
+        assert await build_pending() > 0
+        assert (await plan_days(START, END)).live == ()
+    finally:
+        await other.close()
