@@ -73,7 +73,8 @@ _STRONG: dict[str, str] = {
         r"availability|same[- ]day (?:appointments?|slots?)|new patients?|no[- ]show|"
         r"double[- ]book\w*|evening appointments|weekend (?:hours|appointments|clinics?)|"
         r"hours of operation|(?:see|seeing|get to see) (?:a|the|my) (?:specialist|gp|doctor)|"
-        r"get seen|(?:first|earliest) available|8 ?am|(?:cancel|cancell)\w* (?:on me|my|our))\b"
+        r"get seen|(?:first|earliest) available|8 ?am|(?:cancel|cancell)\w* (?:on me|my|our)|"
+        r"(?:appointment|appt)s? (?:\w+ ){0,3}(?:moved|postponed|pushed back))\b"
     ),
     "wait_time": (
         r"\b(?:wait(?:ing)? (?:time|times|list)|(?:long|short|no|the) waits?|"
@@ -98,12 +99,17 @@ _STRONG: dict[str, str] = {
         r"(?:seen|called in|taken in) at \d{1,2}[:.]\d{2}|(?:wait\w*|sat|sitting) "
         r"(?:\w+ ){0,4}most of the (?:afternoon|morning|day|evening)|"
         r"(?:exactly |right )?when (?:promised|they said)|heaving|waiting long|"
-        r"took (?:them |us |me )?(?:\w+ ){0,2}(?:weeks|months) to)\b"
+        r"took (?:them |us |me )?(?:\w+ ){0,2}(?:weeks|months) to|"
+        r"(?:hours?|hrs?|minutes?|mins?) (?:past|after|beyond) (?:my|our|the) "
+        r"(?:appointment|scheduled|booked|allotted))\b"
     ),
     "communication": (
         r"\b(?:expla\w+|informed|inform|communicat\w+|interpret\w+|translat\w+|"
         r"answered (?:\w+ )?(?:my |our |all |every |any |each )?(?:\w+ )?questions?|"
-        r"(?:answer|ask) (?:my |our |any )?questions|listen(?:ed|s|ing)? to|"
+        r"(?:answer|ask) (?:any of |all of |none of )?(?:my |our |any )?questions|"
+        r"listen(?:ed|s|ing)? to|return(?:s|ed|ing)? (?:my|our|any|the) "
+        r"(?:calls?|messages?|emails?)|interrupt\w*|(?:let (?:me|us)|before (?:i|we)"
+        r"(?:'d| had)?) (?:even )?finish\w*|"
         r"(?:didn't|did not|doesn't|does not|never|wouldn't|won't) (?:even )?listen|"
         r"listened|listener|(?:nobody|no one|never|didn't|did not) (?:\w+ )?told|"
         r"told (?:us|me) (?:anything|nothing|what|about|why)|records? requests?|"
@@ -145,6 +151,7 @@ _STRONG: dict[str, str] = {
         r"personal phone|brushed (?:me |us |it )?off|discriminat\w*|racis\w*|slur|deadnam\w*|"
         r"made (?:me|us) feel (?:like|stupid|dumb|small|judged|welcome|safe|comfortable|"
         r"at ease|valued|respected|heard|cared)|upsell\w*|gossip\w*|sympath\w+|approachable|"
+        r"ashamed|(?:staff|nurses?) (?:\w+ ){0,2}(?:chatting|laughing|giggling)|"
         r"accommodating|bedside manner|feel (?:dumb|stupid|judged)|learn english|"
         r"being dramatic|blam\w+|curt|abrupt|arrogance|snapp\w+|huffed|tutted|sighed|"
         r"humiliat\w+|insult\w*|hostile|aggressive|bullying|belittl\w+|warm and|"
@@ -164,7 +171,8 @@ _STRONG: dict[str, str] = {
         r"knew (?:every|each) (?:\w+ )?names?|went out of (?:their|her|his) way|"
         r"made (?:it|everything|the whole thing|me|us|my \w+) (?:feel )?(?:as )?(?:\w+ )?"
         r"(?:comfortable|painless|bearable|relaxed|at ease)(?: as possible)?)\b|"
-        rf"\b{_JUDGEMENT} {_STAFF}\b|\b{_STAFF}\b(?:\s+\w+){{0,3}}?\s+(?:were|was|are|is)\s+"
+        rf"\b{_JUDGEMENT} {_STAFF}\b|\b{_STAFF}\b(?:\s+\w+){{0,3}}?\s+"
+        r"(?:were|was|are|is|has been|have been)\s+"
         rf"(?:\w+ ){{0,2}}{_JUDGEMENT}\b"
     ),
     "clinical_care": (
@@ -211,7 +219,8 @@ _STRONG: dict[str, str] = {
         r"nois\w+|(?<!out )loud(?:ly)?|food|meals?|cafeteria|vending|canteen|coffee|"
         r"tea|menu|drinks?|water fountain|(?<!warning )signs|signage|"
         r"signposted|signposting|wayfinding|got lost|get lost|elevators?|the lifts?|"
-        r"lifts? (?:was|were|is|are)|wheelchairs?|accessible|stairs|temperature|freezing|"
+        r"lifts? (?:was|were|is|are)|(?:no|any|find a|get a|enough|spare|broken) "
+        r"wheelchairs?|accessible|stairs|temperature|freezing|"
         r"boiling|too (?:hot|cold|warm)|(?:was|were|so|very|really|bit|freezing|boiling) "
         r"(?:cold|hot)|smell\w*|stank|stunk|trash|bins?|rubbish (?:on|in|everywhere)|tv|"
         r"televisions?|buildings?|facilit\w+|equipment|chairs?|seats?|seating|benches|"
@@ -246,7 +255,10 @@ _STRONG: dict[str, str] = {
         r"the other|a (?:full|packed|busy)|my (?:kids|children|family|colleagues))|"
         r"medical students?|door (?:was )?(?:left )?(?:wide )?open|facebook|social media|"
         r"whiteboard|gossip\w*|employer|announced|personal (?:information|details|data)|"
-        r"data (?:breach|protection)|for (?:all|everyone) to (?:see|hear))\b"
+        r"data (?:breach|protection)|for (?:all|everyone) to (?:see|hear)|read (?:out|aloud)|"
+        r"reading out|to the (?:entire|whole) (?:bay|ward|waiting room|room|department)|"
+        r"(?:drew|drawn|closed|pulled) (?:the )?curtains?|curtains? (?:drawn|closed|"
+        r"pulled|open))\b"
     ),
 }
 

@@ -132,19 +132,37 @@ def test_heldout_set_4_development_set_for_3_1() -> None:
     assert report["urgent_precision"] >= URGENT_PRECISION
 
 
-def test_heldout_set_5_final_measure() -> None:
-    """101 comments written before any 3.1 change; never trained or tuned on, its errors
-    never read. hybrid-3.0 scored 4-class 0.772, pos/neg 0.939, theme F1 0.661, urgent recall
-    0.136 (3 of 22), precision 1.0. hybrid-3.1: 0.822 (target 0.85), 0.951, 0.742 (target
-    0.85), urgent recall 0.955, precision 0.955. 4-class and theme F1 are floors.
+def test_heldout_set_5_development_set_for_3_2() -> None:
+    """101 comments written before any 3.1 change; never trained on. hybrid-3.0 scored 4-class
+    0.772, pos/neg 0.939, theme F1 0.661, urgent recall 0.136 (3 of 22), precision 1.0;
+    hybrid-3.1: 0.822, 0.951, 0.742, 0.955, 0.955. Its theme errors were read while writing
+    the 3.2 theme cues (after held-out 6 was written), so it is a development set now:
+    hybrid-3.2 theme F1 0.797.
     """
     report = _jsonl(HERE / "heldout_comments_5.jsonl")
     assert report["samples"] == 101
     assert report["accuracy"] >= 0.82
     assert report["pos_neg_accuracy"] >= POS_NEG
-    assert report["theme_micro_f1"] >= 0.74
+    assert report["theme_micro_f1"] >= 0.79
     assert report["urgent_recall"] >= URGENT_RECALL
     assert report["urgent_precision"] >= URGENT_PRECISION
+
+
+def test_heldout_set_6_final_measure() -> None:
+    """100 comments written by a second author who saw neither the engine's rules nor any
+    held-out set or error, from DESIGN section 4 and the dev set's conventions only, before
+    the 3.2 changes were measured. Only its aggregate figures have been read. hybrid-3.1 and
+    hybrid-3.2 score the same: 4-class 0.79, pos/neg 0.893, theme F1 0.746, urgent recall
+    0.70 (14 of 20), precision 0.737. Every figure is below its target:
+    these are floors, and the honest measure of how the engine generalises.
+    """
+    report = _jsonl(HERE / "heldout_comments_6.jsonl")
+    assert report["samples"] == 100
+    assert report["accuracy"] >= 0.79
+    assert report["pos_neg_accuracy"] >= 0.89
+    assert report["theme_micro_f1"] >= 0.74
+    assert report["urgent_recall"] >= 0.70
+    assert report["urgent_precision"] >= 0.73
 
 
 def test_nhs_balanced_accuracy_target() -> None:

@@ -453,3 +453,35 @@ def test_new_theme_cues() -> None:
     assert "communication" in themes("Been told three different things by three different people.")
     assert "wait_time" in themes("In at 7 and home by 1, brilliant.")
     assert "clinical_care" in themes("The nurse caught that his oxygen was dropping. So grateful.")
+
+
+# --- hybrid-3.2 --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "present", "absent"),
+    [
+        ("My appointment got pushed back again, third time this year.", "access", None),
+        ("Ninety minutes past my appointment time and still sitting here.", "wait_time", None),
+        ("Nobody returned my calls for a week.", "communication", None),
+        ("The registrar kept interrupting me.", "communication", None),
+        ("He couldn't answer any of my questions.", "communication", None),
+        ("The receptionist made me feel ashamed for asking.", "staff_attitude", None),
+        ("Our community midwife has been brilliant.", "staff_attitude", None),
+        ("Two nurses chatting at the desk while the buzzer rang.", "staff_attitude", None),
+        ("They read out my diagnosis in the waiting room.", "privacy", None),
+        ("The nurse drew the curtains and checked I was ready.", "privacy", None),
+        # The patient's own wheelchair or chair is not a comment on the building.
+        (
+            "Sat in my wheelchair in the corridor for an hour, nobody came.",
+            "wait_time",
+            "facilities",
+        ),
+        ("They had no wheelchairs at the entrance.", "facilities", None),
+    ],
+)
+def test_theme_cues_of_3_2(text: str, present: str, absent: str | None) -> None:
+    found = themes(text)
+    assert present in found
+    if absent:
+        assert absent not in found
