@@ -83,6 +83,18 @@ class Where:
     def add_if(self, value: Any, condition: str) -> Where:
         return self.add(condition, value) if value is not None else self
 
+    def add_scope(
+        self,
+        alias: str,
+        location_id: int | None,
+        department_id: int | None,
+        source: str | None = None,
+    ) -> Where:
+        """The dashboard's filters on `alias`'s location, department and source columns."""
+        self.add_if(location_id, f"{alias}.location = {{}}")
+        self.add_if(department_id, f"{alias}.department = {{}}")
+        return self.add_if(source, f"{alias}.source = {{}}")
+
     @property
     def sql(self) -> str:
         return " AND ".join(self.parts) if self.parts else "1 = 1"

@@ -62,9 +62,7 @@ async def loop_figures(
         Where()
         .add("t.resolved_at >= {}", start)
         .add("t.resolved_at < {}", end)
-        .add_if(scope.location_id, "t.location = {}")
-        .add_if(scope.department_id, "t.department = {}")
-        .add_if(scope.source, "t.source = {}")
+        .add_scope("t", scope.location_id, scope.department_id, scope.source)
     )
     hours = sql.whole_hours("t.resolved_at", "t.created_at")
     histogram: dict[int, int] = {}
@@ -85,8 +83,7 @@ async def loop_figures(
         .add("i.status = 'published'")
         .add("i.published_at >= {}", start)
         .add("i.published_at < {}", end)
-        .add_if(scope.location_id, "i.location = {}")
-        .add_if(scope.department_id, "i.department = {}")
+        .add_scope("i", scope.location_id, scope.department_id)
     )
     counted_changes = f"SELECT COUNT(*) AS n FROM improvement i WHERE {changes.sql}"  # noqa: S608
     change_count = int((await sql.rows(counted_changes, *changes.args))[0]["n"])
@@ -138,10 +135,7 @@ async def _negative_ticketed(
         summary, summary_args = plan.summary_days("s.day")
         live, live_args = plan.live_days("f.received_at")
     kept, read = (
-        Where()
-        .add_if(scope.location_id, f"{alias}.location = {{}}")
-        .add_if(scope.department_id, f"{alias}.department = {{}}")
-        .add_if(scope.source, f"{alias}.source = {{}}")
+        Where().add_scope(alias, scope.location_id, scope.department_id, scope.source)
         for alias in ("s", "f")
     )
     counted = await sql.rows(

@@ -37,9 +37,7 @@ async def representative_comments(
             .add("f.received_at < {}", period.end_at)
             .add("f.sentiment IN ('negative', 'mixed')")
             .add("CAST(f.themes AS TEXT) LIKE {}", f'%"{theme}"%')
-            .add_if(filters.location_id, "f.location = {}")
-            .add_if(filters.department_id, "f.department = {}")
-            .add_if(filters.source, "f.source = {}")
+            .add_scope("f", filters.location_id, filters.department_id, filters.source)
         )
         rows = await sql.rows(
             "SELECT f.text AS text, f.crypto_id AS crypto_id, f.themes AS themes "  # noqa: S608

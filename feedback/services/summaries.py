@@ -182,14 +182,10 @@ async def rebuild(first: dt.date, end: dt.date) -> bool:
         if sql.postgres():
             # One snapshot for the whole rebuild: the marks it deletes are exactly those whose
             # changes its reads saw. (SQLite: one writer, so nothing commits in between.)
-            await db.run_querystring(
-                _querystring("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            )
+            await _write("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             # Every web and worker process runs this job; two rebuilding the same day would
             # only fail each other's serialisation checks.
-            locked = await db.run_querystring(
-                _querystring("SELECT pg_try_advisory_xact_lock({}) AS locked", REBUILD_LOCK)
-            )
+            locked = await sql.rows("SELECT pg_try_advisory_xact_lock({}) AS locked", REBUILD_LOCK)
             if not locked[0]["locked"]:
                 return False
         for table in (*SUMMARY_TABLES, "summary_day", "summary_stale"):
@@ -202,14 +198,10 @@ async def rebuild(first: dt.date, end: dt.date) -> bool:
     return True
 
 
-def _querystring(statement: str, *args: Any) -> Any:
-    from piccolo.querystring import QueryString
-
-    return QueryString(statement, *args)
-
-
 async def _write(statement: str, *args: Any) -> None:
-    await FeedbackItem._meta.db.run_querystring(_querystring(statement, *args))
+    """A statement that is not a SELECT: on SQLite it goes to the writer (or the current
+    transaction), like every other write."""
+    await FeedbackItem.raw(statement, *args)
 
 
 def last_day_to_build(now: dt.datetime) -> dt.date:

@@ -41,12 +41,9 @@ async def day_plan(filters: DashboardFilters) -> DayPlan:
 
 
 def dimensions(filters: DashboardFilters, alias: str, *, source: bool = True) -> Where:
-    where = Where()
-    where.add_if(filters.location_id, f"{alias}.location = {{}}")
-    where.add_if(filters.department_id, f"{alias}.department = {{}}")
-    if source:
-        where.add_if(filters.source, f"{alias}.source = {{}}")
-    return where
+    return Where().add_scope(
+        alias, filters.location_id, filters.department_id, filters.source if source else None
+    )
 
 
 async def feedback_by_day(filters: DashboardFilters, plan: DayPlan) -> list[dict[str, Any]]:
@@ -215,17 +212,9 @@ async def _retention(
     )
 
 
-def _ticket_where(filters: DashboardFilters) -> Where:
-    where = Where()
-    where.add_if(filters.location_id, "t.location = {}")
-    where.add_if(filters.department_id, "t.department = {}")
-    where.add_if(filters.source, "t.source = {}")
-    return where
-
-
 async def overdue_by_department(filters: DashboardFilters, now: dt.datetime) -> list[dict]:
     """Open tickets past their resolve-by time, now, per department (most first)."""
-    where = _ticket_where(filters).add("t.resolve_due_at < {}", now)
+    where = dimensions(filters, "t").add("t.resolve_due_at < {}", now)
     statuses = ", ".join(f"'{status}'" for status in OPEN_STATUSES)
     # Counted per department id first, from the partial index of open tickets by due date
     # (ticket_open_due); the unary plus keeps SQLite from walking the department index
@@ -258,8 +247,7 @@ async def latest_improvements(filters: DashboardFilters, limit: int = 5) -> list
     where = Where().add("i.status = 'published'")
     where.add("i.published_at >= {}", filters.period.start_at)
     where.add("i.published_at < {}", filters.period.end_at)
-    where.add_if(filters.location_id, "i.location = {}")
-    where.add_if(filters.department_id, "i.department = {}")
+    where.add_scope("i", filters.location_id, filters.department_id)
     return await sql.rows(
         "SELECT i.id AS id, i.title AS title, i.change_date AS change_date, "  # noqa: S608
         "i.published_at AS published_at, d.name AS department FROM improvement i "
