@@ -157,6 +157,13 @@ FACT_RULES = _rules(
             "nobody acted",
         ),
         (
+            r"\bnothing (?:was|has been|had been|got|gets|is|ever got|was ever) (?:ever |actually |"
+            r"really )?(?:explained|followed up|sorted|arranged|offered|said|mentioned|"
+            r"changed|fixed|organi[sz]ed|checked|put in place)\b",
+            -0.6,
+            "nothing done",
+        ),
+        (
             r"\bnever (?:once )?(?:got|received|heard|called|came|happened|showed|arrived|got back|"
             r"returned|answered|explained|told|followed up|applied|responded|replied|looked|"
             r"listened|gave)\b",

@@ -56,13 +56,15 @@ _SINGLE: tuple[tuple[str, str], ...] = tuple(
         (
             "abuse",
             r"\babus\w+|\bassault\w*|\b(?:hit|slapped|shoved|pushed|grabbed|pinched|kicked|"
-            r"punched|restrained|tied) (?:me|him|her|them|my \w+)\b(?! (?:just|to|a bit|a little|"
+            r"punched|restrained|tied|slap|smack\w*|punch|kick|pinch|shove) "
+            r"(?:me|him|her|them|my \w+)\b(?! (?:just|to|a bit|a little|"
             r"harder|further|through|beyond|myself|hard to|every))|\bsexual\w*|"
+            r"\b(?:slap\w*|smack\w*) (?:his|her|their) \w+|"
             r"\bharass\w*|\binappropriate (?:comments?|remarks?|touch\w*|jokes?)\b|"
             r"\b(?:comments?|remarks?|jokes?) about (?:my|her|his) (?:body|breasts?|chest|figure|"
             r"bum|appearance|genitals?)\b|"
             r"\b(?:touched|groped) (?:me|her|him) inappropriately\b|\binappropriately touched\b|"
-            r"\bthreaten\w*|\bscreamed at (?:my|her|him)\b|\bbeing dramatic\b|"
+            r"(?<!life )(?<!life-)\bthreaten\w*|\bscreamed at (?:my|her|him)\b|\bbeing dramatic\b|"
             r"\btreated (?:\w+ ){0,2}like a criminal\b",
         ),
         (
@@ -85,11 +87,11 @@ _SINGLE: tuple[tuple[str, str], ...] = tuple(
             r"(?:permission|consent))|\bwithout (?:my|his|her) (?:permission|consent)\b|"
             r"\b(?:facebook|instagram|social media|tiktok)\b|\bwhiteboard\b|"
             r"\b(?:gossip\w*|overheard)\b.*\b(?:diagnos\w+|name|condition|results?)\b|"
-            r"\b(?:out loud|aloud|announced|in front of (?:the )?(?:whole|full|entire|everyone))"
+            r"\b(?:(?<!instead of saying it )(?:out loud|aloud)|announced|in front of (?:the )?(?:whole|full|entire|everyone))"
             r"\b.*\b(?:hiv|diagnos\w*|uti|std|sti|pregnan\w*|results?|reason for (?:my )?visit|"
             r"meds|medications?|mental health|abortion|miscarr\w+|condition)\b|"
             r"\b(?:hiv|diagnos\w*|uti|std|pregnan\w*|results?|reason for (?:my )?visit|meds)\b"
-            r".*\b(?:out loud|aloud|announced|in front of (?:the )?(?:whole|full|entire|everyone)|"
+            r".*\b(?:(?<!instead of saying it )(?:out loud|aloud)|announced|in front of (?:the )?(?:whole|full|entire|everyone)|"
             r"full waiting room)\b|\bprotective order\b|\bdata breach\b|\bhipaa\b",
         ),
         (
@@ -99,7 +101,7 @@ _SINGLE: tuple[tuple[str, str], ...] = tuple(
             r"hands\b|\bsame gloves\b|\bwithout changing gloves\b|\bdirty (?:needles?|"
             r"instruments?|equipment|syringe)\b|\breused? (?:needles?|syringes?)\b|"
             r"\bcontaminat\w+|\bblood (?:all )?on the (?:sheets|floor|bed|chair)\b|"
-            r"\b(?:c\.? ?diff|mrsa|sepsis)\b",
+            r"\b(?:c\.? ?diff|mrsa|sepsis)\b(?! (?:swab|screen|test|check))",
         ),
         (
             "neglect",
@@ -191,7 +193,12 @@ _CONCEPTS: tuple[tuple[str, str], ...] = (
         r"sel\w+|\bcut(?:ting|s)? (?:her|him|my|them)sel\w+|\bthoughts? of (?:dying|death|"
         r"ending|killing|not being)\b|\b(?:jump|jumping) (?:off|in front of)\b|"
         r"\bhang(?:ing)? (?:my|him|her)self\b|\bnot (?:want|wanting) to (?:live|"
-        r"be alive|wake up)\b|\bunsafe (?:with|around) (?:my|him|her)sel\w+|"
+        r"be alive|wake up)\b|\b(?:keep|keeping|kept) (?:my|him|her|them)sel\w+ safe\b|"
+        r"\b(?:wasn't|was not|not|didn't feel|did not feel|don't feel|felt un) ?safe "
+        r"(?:to go home|with (?:my|him|her)self)\b|\bwish(?:ed)? (?:i|he|she) (?:was|were|had) (?:dead|died)\b|"
+        r"\b(?:want|wanted|wants|wanting) to disappear\b|\bdo something stupid\b|"
+        r"\b(?:no|didn't see the|don't see the|did not see the) point (?:in|of) "
+        r"(?:living|going on|life|being alive)\b|\bunsafe (?:with|around) (?:my|him|her)sel\w+|"
         r"\b(?:hacerme|hacerse) da[nñ]o\b|\bquitarme la vida\b|\bno quiero vivir\b",
     ),
     (
@@ -209,7 +216,11 @@ _CONCEPTS: tuple[tuple[str, str], ...] = (
         r"\b(?:told|accused|said) (?:me|him|her|us) (?:\w+ ){0,2}(?:faking|making it up|"
         r"putting it on|attention[- ]seeking|exaggerating|a drug seeker)|\b(?:faking|"
         r"attention[- ]seeking|putting it on)\b(?=[^.!?]*\b(?:said|told|accused|called|"
-        r"thought|assumed))|\blocked (?:me|him|her) in\b",
+        r"thought|assumed))|\blocked (?:me|him|her) in\b|"
+        r"\b(?:shout\w*|yell\w*|scream\w*|snapp\w*|told|tells?|telling|said) (?:\w+ ){0,3}"
+        r"['\"]?shut up\b|\bstupid (?:old )?(?:woman|man|cow|girl|boy|bitch|idiot)\b|"
+        rf"\b(?:called|calling) {_KIN} (?:a |an )?(?:\w+ )?(?:idiot|bitch|cow|liar|junkie|"
+        rf"pig|animal|waste of space)\b|\bpinned (?:{_KIN} )?down\b",
     ),
     (
         "discrimination",
@@ -232,7 +243,10 @@ _CONCEPTS: tuple[tuple[str, str], ...] = (
         r"(?:colou?r|skin|hijab|headscarf|turban|faith|religion|race|accent|nationality|"
         r"wheelchair|disability|sexuality|gender|pronouns)\b|"
         r"\b(?:go back to (?:your|his|her|their) (?:own )?country|where (?:i|he|she|they) "
-        r"really came from)\b|\bassumed (?:i|he|she|we) (?:was|were) (?:drunk|on drugs|"
+        r"really came from|go back (?:to )?where (?:\w+ ){0,2}came from|your kind)\b|"
+        r"\b(?:because|as) (?:we are|we're|they are|they're) (?:\w+ )?(?:asylum seekers|"
+        r"refugees|immigrants|migrants|foreigners|travellers|gypsies|roma|muslims|black|"
+        r"gay|trans|disabled|homeless)\b|\bassumed (?:i|he|she|we) (?:was|were) (?:drunk|on drugs|"
         r"a drug \w+|an addict|illiterate)",
     ),
     (
@@ -257,7 +271,17 @@ _CONCEPTS: tuple[tuple[str, str], ...] = (
         rf"husband|wife|partner|friend|insurer|stranger|another patient|other patients)\b|"
         rf"\b(?:in|across|through) the (?:waiting room|corridor|reception|lobby|bay|ward) "
         rf"(?:\w+ ){{0,6}}{_SENSITIVE}\b(?=[^.!?]*\b(?:everyone|everybody|heard|hear|"
-        rf"loud\w*|others|people))|\b(?:without|never) (?:asking|checking with) "
+        rf"loud\w*|others|people))|"
+        rf"\b(?:looked at|looked up|looked through|accessed|read|opened|went through|"
+        rf"went into|nosed through|snoop\w*) (?:\w+ ){{0,2}}(?:my|his|her|our) (?:\w+ )?"
+        rf"(?:notes|records?|files?|chart|results|history)\b(?=[^.!?]*\b(?:permission|"
+        rf"consent|no reason|no business|nothing to do with|now (?:\w+ ){{0,3}}knows?|"
+        rf"found out|gossip\w*))|"
+        rf"\b(?:half|all|most|the whole|everyone in|everybody in|the rest of) (?:of )?"
+        rf"(?:our |the |my |his |her )?(?:town|village|street|estate|school|office|"
+        rf"workplace|work|church|mosque|family|community|neighbou?rhood) (?:now )?"
+        rf"(?:knows|know|found out|heard)\b|"
+        rf"\b(?:without|never) (?:asking|checking with) "
         rf"(?:me|him|her)(?: first)?\b(?=[^.!?]*\b(?:colleague|friend|family|partner|"
         rf"employer|visitor))|\b(?:notes|records|chart|files?|results) (?:were |was )?left "
         r"(?:\w+ ){0,3}(?:on|in|at) (?:the )?(?:desk|counter|reception|corridor|chair|bench|"
@@ -318,7 +342,9 @@ _CONCEPTS: tuple[tuple[str, str], ...] = (
         r"calpol|tylenol|advil|gas and air)\b|\b(?:crying|screaming|sobbing|howling|"
         r"writhing|in tears) (?:in|with|from) (?:the )?pain\b[^.!?]{0,60}\b(?:nobody|no one|"
         r"ignored|for hours|nothing|refused|wait)|\bpain (?:\w+ ){0,3}(?:ignored|dismissed|"
-        r"brushed off|not treated|untreated|never treated)\b",
+        r"brushed off|not treated|untreated|never treated)\b|"
+        r"\b(?:didn't|did not|don't|doesn't) look like (?:i|he|she|they) (?:was|were|is|are) "
+        r"in (?:\w+ ){0,2}pain\b",
     ),
 )
 _NEGATED = compile_fast(
@@ -326,7 +352,9 @@ _NEGATED = compile_fast(
     r"haven't|isn't|aren't|nor)(?: ever| once)?(?: (?:felt|feel|feeling|been|being|seen|"
     r"saw|had|have|any|a|one|once|ever|witnessed|experienced))?|\bnon-?|"
     r"\b(?:worried|afraid|scared|risk of|at risk|prevent\w*|in case|might|avoid\w*|"
-    r"made sure|so (?:he|she|i|they) (?:didn't|wouldn't|couldn't))(?: \w+){0,3}) ?$"
+    r"made sure|so (?:he|she|i|they) (?:didn't|wouldn't|couldn't))(?: \w+){0,3}|"
+    r"\b(?:asked|ask|asks|asking|screen\w*|check\w*) (?:\w+ ){0,3}(?:if|whether)\b"
+    r"[^.!?]{0,40}|\b(?:screen\w*|test\w*|swab\w*|check\w*) for) ?$"
 )
 
 # Named categories and concept lexicons are matched together, in one pass over the words.
@@ -336,19 +364,25 @@ _N_SINGLE = len(_SINGLE)
 _PAIN = compile_fast(
     r"\b(?:screaming in pain|in agony|agoni[sz]ing|excruciating|unbearable pain|severe pain|"
     r"crushing chest pain|chest pain|10 out of 10|ten out of ten|worst pain|writhing|"
-    r"kidney stone|broken (?:\w+ )?(?:bone|leg|arm|hip))\b"
+    r"kidney stone|broken (?:\w+ )?(?:bone|leg|arm|hip)|(?:8|9|10|eight|nine|ten) ?"
+    r"(?:/|out of) ?(?:10|ten)|in (?:so much|that much|such) pain|sickle[- ]cell|"
+    r"in (?:full |a )?crisis|doubled over|(?:vomiting|shaking|passing out|fainting) "
+    r"(?:\w+ )?(?:with|from) (?:the )?pain)\b"
 )
 _UNTREATED = compile_fast(
     r"\b(?:refused|no pain (?:relief|medication|meds)|without (?:any )?(?:pain )?"
     r"(?:relief|medication|meds)|nothing for (?:the )?pain|couldn't have anything|"
     r"waited|sat in|for (?:\d+|two|three|four|five|six|several) hours|suffer\w*|"
-    r"ignored|before anyone)\b"
+    r"ignored|before anyone|anything stronger|something stronger|wait (?:my|your|her|his) "
+    r"turn|wouldn't give|would not give|(?:only|just|two|2) (?:\w+ )?(?:paracetamol|"
+    r"ibuprofen|codeine|calpol|tylenol))\b"
 )
 _MISDIAGNOSIS = compile_fast(
     r"\b(?:misdiagnos\w+|missed (?:the |my |a |his |her )?(?:diagnosis|fracture|break|"
     r"cancer|infection|stroke|heart attack)|wrong diagnosis|said it was (?:just |only )?(?:a |an )?"
     r"\w+|told (?:me|him|her|us) (?:it was|my \w+ was) (?:just |only )?(?:a |an )?\w+|"
-    r"as (?:gas|anxiety|stress|a sprain|a virus)|(?:was|were) actually|sent (?:(?:me|him|her|"
+    r"as (?:gas|anxiety|stress|a sprain|a virus)|(?:was|were|got|been) told (?:\w+ ){0,3}"
+    r"(?:it was|it's|it is) (?:just |only |probably )?(?:a |an )?\w+|(?:was|were) actually|sent (?:(?:me|him|her|"
     r"us) )?(?:home|off|away)|(?:said|told (?:me|him|her|us)|thought|insisted) (?:that )?"
     r"(?:my |his |her |the |it )?(?:\w+ ){0,3}(?:was|were|is|was just|was only) (?:just |only |"
     r"probably |likely |nothing but )?(?:a |an )?(?:constipation|gas|wind|anxiety|stress|"
@@ -363,14 +397,16 @@ _HARM = compile_fast(
     r"hospitali[sz]ed|admitted|bone graft|sepsis|stroke|heart attack|amputat\w+|burst|"
     r"perforated|stage (?:\d|two|three|four|iii|iv)|terminal|intensive care|meningitis|"
     r"appendicitis|turned out|blood clot|clot|embolism|ectopic|tumou?r|lost (?:the|our|my) "
-    r"baby|resus\w*|collapsed|septic|life support|brain damage)\b"
+    r"baby|resus\w*|collapsed|septic|life support|brain damage|permanent\w*|paraly\w+|"
+    r"lost (?:most of |all of |some of )?(?:the|her|his|my|their) (?:hearing|sight|vision|"
+    r"eye|leg|foot|arm|kidney|baby))\b"
 )
 
 
 def _negated(text: str, start: int) -> bool:
     """A negator or hedge just before an event ("never felt neglected", "non-threatening",
     "worried she might fall"), not one that governs a later verb ("nobody noticed he fell")."""
-    return _NEGATED.search(text, max(0, start - 40), start) is not None
+    return _NEGATED.search(text, max(0, start - 80), start) is not None
 
 
 def detect_urgent(

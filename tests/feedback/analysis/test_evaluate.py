@@ -148,21 +148,37 @@ def test_heldout_set_5_development_set_for_3_2() -> None:
     assert report["urgent_precision"] >= URGENT_PRECISION
 
 
-def test_heldout_set_6_final_measure() -> None:
+def test_heldout_set_6_development_set_for_3_3() -> None:
     """100 comments written by a second author who saw neither the engine's rules nor any
-    held-out set or error, from DESIGN section 4 and the dev set's conventions only, before
-    the 3.2 changes were measured. Only its aggregate figures have been read. hybrid-3.1 and
-    hybrid-3.2 score the same: 4-class 0.79, pos/neg 0.893, theme F1 0.746, urgent recall
-    0.70 (14 of 20), precision 0.737. Every figure is below its target:
-    these are floors, and the honest measure of how the engine generalises.
+    held-out set or error. As the final measure (only aggregates read), hybrid-3.1 and 3.2
+    scored 4-class 0.79, pos/neg 0.893, theme F1 0.746, urgent recall 0.70 (14 of 20),
+    precision 0.737. Its errors were read for hybrid-3.3 (after held-out 7 was written) and
+    it is training data since, so these figures are training-set figures now.
     """
     report = _jsonl(HERE / "heldout_comments_6.jsonl")
     assert report["samples"] == 100
-    assert report["accuracy"] >= 0.79
+    assert report["accuracy"] >= 0.85
+    assert report["pos_neg_accuracy"] >= 0.96
+    assert report["theme_micro_f1"] >= 0.77
+    assert report["urgent_recall"] >= URGENT_RECALL
+    assert report["urgent_precision"] >= URGENT_PRECISION
+
+
+def test_heldout_set_7_final_measure() -> None:
+    """100 comments by a third independent author (DESIGN section 4, the data README and
+    the dev set only), asked for urgent events told indirectly, in the third person, inside
+    long stories. Only its aggregate figures have been read. hybrid-3.2: 4-class 0.71,
+    pos/neg 0.867, theme F1 0.654, urgent recall 0.45 (9 of 20), precision 0.818;
+    hybrid-3.3: 0.72, 0.893, 0.654, 0.70 (14 of 20), 0.875. Every figure but urgent
+    precision is below its target: these are floors, and the honest measure.
+    """
+    report = _jsonl(HERE / "heldout_comments_7.jsonl")
+    assert report["samples"] == 100
+    assert report["accuracy"] >= 0.72
     assert report["pos_neg_accuracy"] >= 0.89
-    assert report["theme_micro_f1"] >= 0.74
+    assert report["theme_micro_f1"] >= 0.65
     assert report["urgent_recall"] >= 0.70
-    assert report["urgent_precision"] >= 0.73
+    assert report["urgent_precision"] >= 0.85
 
 
 def test_nhs_balanced_accuracy_target() -> None:

@@ -5,6 +5,8 @@ import threading
 import pytest
 
 from feedback.analysis import ANALYZER_VERSION, THEMES, Analysis, analyze
+from feedback.analysis.engine import run_rules
+from feedback.analysis.urgency import detect_urgent
 
 
 def sentiment(text: str, question: str | None = None) -> str:
@@ -485,3 +487,73 @@ def test_theme_cues_of_3_2(text: str, present: str, absent: str | None) -> None:
     assert present in found
     if absent:
         assert absent not in found
+
+
+# --- hybrid-3.3: urgent events from held-out 6's misses, checked on the rules alone (the
+# word model may add a flag, so `analyze` could hide a pattern that stopped matching) ------
+
+
+def rule_urgent(text: str) -> tuple[str, ...]:
+    run = run_rules(text, None)
+    assert run is not None
+    return detect_urgent(run.text, run.starts)[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            "Pain was 9/10 with my gallstones and all I got was two paracetamol overnight.",
+            "severe_pain_untreated",
+        ),
+        (
+            "My son was in a sickle cell crisis and they refused him anything stronger.",
+            "severe_pain_untreated",
+        ),
+        (
+            "The nurse said he didn't look like he was in much pain and walked off.",
+            "severe_pain_untreated",
+        ),
+        ("A healthcare assistant would slap his hand when he reached for the rail.", "abuse"),
+        ("She told my mother to shut up and stop ringing the bell.", "abuse"),
+        ("The porter called my dad a stupid old man.", "abuse"),
+        ("Two staff pinned him down to take bloods without a word to us.", "abuse"),
+        ("He said we should go back to where we came from.", "discrimination"),
+        ("They turned us away because we are refugees.", "discrimination"),
+        (
+            "A receptionist looked up my records for no reason and now my whole street knows.",
+            "privacy_breach",
+        ),
+        (
+            "My neighbour works there and now the whole village knows about my scan.",
+            "privacy_breach",
+        ),
+        ("I told them I couldn't keep myself safe and they still discharged me.", "self_harm"),
+        ("I said I wished I was dead and the doctor just nodded.", "self_harm"),
+        (
+            "I was told twice it was just a sprain. It was a fracture and I needed surgery.",
+            "misdiagnosis_harm",
+        ),
+        (
+            "We were told it was just colic. He has permanent damage to his kidney now.",
+            "misdiagnosis_harm",
+        ),
+    ],
+)
+def test_urgent_rules_of_3_3(text: str, reason: str) -> None:
+    assert reason in rule_urgent(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Not life threatening, but three hours for a cut hand is too long.",
+        "MRSA screen came back clear and the op went ahead on time.",
+        "The counsellor asked if I'd had any thoughts of hurting myself. I haven't, but "
+        "good that they ask.",
+        "They let me write my symptoms down instead of saying it out loud at reception.",
+        "Broken wrist, waited three hours, then a bill for the splint.",
+    ],
+)
+def test_urgent_rules_of_3_3_keep_precision(text: str) -> None:
+    assert rule_urgent(text) == ()
