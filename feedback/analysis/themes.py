@@ -129,7 +129,13 @@ _STRONG: dict[str, str] = {
         r"who|why|how)|no idea (?:who|where|which)|(?:could|should) have (?:been )?told|"
         r"(?:wasn't|weren't|never|not|nobody|no one) (?:\w+ )?told (?:us|me|him|her|that)|"
         r"(?:go|went|going) over (?:my|the|his|her) (?:\w+ )?results|"
-        r"asked (?:me |us )?what (?:worried|concerned|mattered))\b"
+        r"asked (?:me |us )?what (?:worried|concerned|mattered)|(?:nobody|no one|no-one|never) "
+        r"(?:\w+ )?(?:rang|phoned|called|contacted|updated) (?:us|me|the family|my family|"
+        r"my (?:wife|husband|mum|mom|dad|son|daughter))(?! back| with)|"
+        r"(?:more|left (?:\w+ )?|still) confused|"
+        r"talk(?:s|ed|ing)? (?:at|down to) (?:me|us|her|him|you)|"
+        r"(?:every time|whenever|when) (?:i|we) asked (?:a |any |him |her |them )?(?:\w+ )?"
+        r"questions?)\b"
     ),
     "staff_attitude": (
         r"\b(?:rude\w*|kind(?:ly|ness|est|er)?|friendl\w+|unfriendly|polite\w*|impolite|"
@@ -238,7 +244,9 @@ _STRONG: dict[str, str] = {
         r"next|after|to check|herself|himself|back with)|home health|instructions|wound care|"
         r"care (?:coordination|plan)|next steps|warning signs|hear back|heard back|"
         r"aftercare|after care|sent (?:me |us |him |her )?home|transport home|"
-        r"letter (?:to|for) (?:my|the) gp|gp letter|(?:take|went|going) home with)\b"
+        r"letter (?:to|for) (?:my|the) gp|gp letter|(?:take|went|going) home with|"
+        r"(?:rang|called|phoned) (?:me |us )?(?:\w+ ){0,3}(?:later|afterwards) to (?:see|check|"
+        r"ask)|how (?:i|he|she|we) (?:was|were) getting on|home visits?|results? letter)\b"
     ),
     "digital": (
         r"\b(?:portal|mychart|apps?|website|web site|online|texts?|texted|text message\w*|"
@@ -313,7 +321,7 @@ _SPANISH: dict[str, re.Pattern[str]] = {
     "wait_time": re.compile(r"\b(?:esper\w+|tard\w+|demora|rápid\w+|lent\w+)\b"),
     "communication": re.compile(
         r"\b(?:explic\w+|información|informaron|intérprete|"
-        r"escuch\w+)\b"
+        r"escuch\w+|avis\w+|nadie (?:nos |me |le )?dijo)\b"
     ),
     "staff_attitude": re.compile(r"\b(?:amable\w*|groser\w+|trato|respeto|atent\w+)\b"),
     "clinical_care": re.compile(

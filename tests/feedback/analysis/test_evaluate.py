@@ -159,7 +159,7 @@ def test_heldout_set_6_development_set_for_3_3() -> None:
     assert report["samples"] == 100
     assert report["accuracy"] >= 0.85
     assert report["pos_neg_accuracy"] >= 0.96
-    assert report["theme_micro_f1"] >= 0.77
+    assert report["theme_micro_f1"] >= 0.81
     assert report["urgent_recall"] >= URGENT_RECALL
     assert report["urgent_precision"] >= URGENT_PRECISION
 
@@ -169,8 +169,9 @@ def test_heldout_set_7_final_measure() -> None:
     the dev set only), asked for urgent events told indirectly, in the third person, inside
     long stories. Only its aggregate figures have been read. hybrid-3.2: 4-class 0.71,
     pos/neg 0.867, theme F1 0.654, urgent recall 0.45 (9 of 20), precision 0.818;
-    hybrid-3.3: 0.72, 0.893, 0.654, 0.70 (14 of 20), 0.875. Every figure but urgent
-    precision is below its target: these are floors, and the honest measure.
+    hybrid-3.3: 0.72, 0.893, 0.654, 0.70 (14 of 20), 0.875; hybrid-3.4 theme F1 0.658. Every
+    figure but urgent precision is below its target: these are floors, and the honest
+    measure.
     """
     report = _jsonl(HERE / "heldout_comments_7.jsonl")
     assert report["samples"] == 100
