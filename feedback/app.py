@@ -16,6 +16,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
+from feedback.analysis import warm_up
 from feedback.auth.roles import Role
 from feedback.auth.sessions import SessionPolicy
 from feedback.db import bind_engine, close_engine, make_engine, start_engine
@@ -154,6 +155,9 @@ def create_app(settings: Settings) -> Litestar:
         if settings.dispatch_in_process:
             background.start()
 
+    async def warm_analyzer(app: Litestar) -> None:
+        warm_up()
+
     async def close_database(app: Litestar) -> None:
         await background.close()
         await close_engine(engine)
@@ -264,7 +268,7 @@ def create_app(settings: Settings) -> Litestar:
             HTTPException: http_exception_handler,
             Exception: internal_error_handler,
         },
-        on_startup=[open_database],
+        on_startup=[open_database, warm_analyzer],
         on_shutdown=[close_database],
         logging_config=None,
         debug=False,

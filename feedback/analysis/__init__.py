@@ -6,7 +6,7 @@ healthcare rules on top of it live in the modules of this package, and a small l
 the label from the words and the rules' signals.
 """
 
-from feedback.analysis.engine import ANALYZER_VERSION, Analysis, ThemeResult, analyze
+from feedback.analysis.engine import ANALYZER_VERSION, Analysis, ThemeResult, analyze, warm_up
 from feedback.analysis.themes import THEMES
 
-__all__ = ["ANALYZER_VERSION", "THEMES", "Analysis", "ThemeResult", "analyze"]
+__all__ = ["ANALYZER_VERSION", "THEMES", "Analysis", "ThemeResult", "analyze", "warm_up"]

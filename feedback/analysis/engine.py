@@ -8,6 +8,7 @@ from typing import Any
 
 from feedback.analysis.fastre import Starts, compile_fast
 from feedback.analysis.language import detect, foreign_is_mixed, foreign_polarity
+from feedback.analysis.lexicon import polarity_table, vocabulary
 from feedback.analysis.model import (
     LABELS,
     RuleSignals,
@@ -300,6 +301,19 @@ def _urgent_themes(
 
 def _term(name: str) -> str:
     return name if name.startswith("<") else f'"{name}"'
+
+
+def warm_up() -> None:
+    """Load the lexicons and the weights now rather than inside the first comment's analysis.
+
+    They load lazily (about 0.6 s: TextBlob's import, its two lexicon files, the weights
+    module); a server calls this at start-up so the first patient after a restart does not
+    wait for it, nor does every request queued behind that one on the event loop.
+    """
+    polarity_table()
+    vocabulary()
+    weights()
+    analyze("The nurse was kind, but I waited three hours.", "What could we improve?")
 
 
 def analyze(text: str, question: str | None = None) -> Analysis:
