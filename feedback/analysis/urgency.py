@@ -114,7 +114,8 @@ _SINGLE: tuple[tuple[str, str], ...] = tuple(
         ),
         (
             "patient_safety",
-            r"\b(?:could have died|almost died|nearly died|life[- ]threatening|woke up during|"
+            r"\b(?:(?:could have|almost|nearly) died(?! (?:laughing|of (?:laughter|embarrassment|"
+            r"shame|boredom)))|life[- ]threatening|woke up during|"
             r"cath lab|epinephrine|anaphyla\w+|throat (?:\w+ )?swell\w*|sugar dropped|"
             r"bled through|miscarr\w+|stopped breathing|code blue|unresponsive|stillb\w+|"
             r"(?:baby|she|he) (?:wasn't|was not|stopped|not) moving|(?:fetal|foetal) movements?|"
@@ -139,7 +140,8 @@ _SINGLE: tuple[tuple[str, str], ...] = tuple(
 _MED = (
     r"(?:med\w*|pills?|tablets?|capsules?|doses?|dosage|drugs?|prescriptions?|insulin|"
     r"injections?|jabs?|shots?|infusions?|drips?|iv|antibiotics?|painkillers?|morphine|"
-    r"warfarin|heparin|inhalers?|patch(?:es)?|eye ?drops|mg|ml|units)"
+    r"warfarin|heparin|inhalers?|patch(?:es)?|eye ?drops|mg|ml|units|blood thinners?|"
+    r"anticoagulants?)"
 )
 _KIN = r"(?:me|him|her|them|us|my \w+|his \w+|her \w+|the patient|mum|mom|dad|nan|gran)"
 _SENSITIVE = (
@@ -160,6 +162,8 @@ _CONCEPTS: tuple[tuple[str, str], ...] = (
         rf"(?:patient|person|man|woman|lady)|"
         r"\b\d+ ?(?:mg|ml|mcg|micrograms?|milligrams?|units)\b[^.!?]{0,30}\binstead of\b|"
         r"\binstead of (?:the |my |his |her )?\d+ ?(?:mg|ml|mcg|micrograms?|units)\b|"
+        rf"\b{_MED} (?:\w+ ){{0,2}}(?:given|gave|administered|injected|had) twice\b|"
+        r"\b(?:ten|\d+|two|three|four|five) times (?:stronger|weaker|too strong|the strength)\b|"
         rf"\b(?:ten|\d+|two|three|four|five|double|triple) times (?:the |what |more than )"
         rf"(?:\w+ ){{0,4}}(?:prescribed|wrote|dose|amount|should|{_MED})|"
         rf"\b(?:double|doubled|two|extra|second) (?:\w+ )?(?:doses?|lots of (?:\w+ )?{_MED})|"
@@ -182,7 +186,8 @@ _CONCEPTS: tuple[tuple[str, str], ...] = (
         r"(?:head|hip|face|forehead)\b|\b(?:cracked|broke|fractured) (?:his|her|my) hip\b|"
         r"(?<!you )\bfell\b(?! (?:short|asleep|apart|through|behind|in love|pregnant|ill|sick|"
         r"off the (?:list|system|radar)|out with|into place|silent|quiet|on deaf))|"
-        r"\bse cay[oó]\b|\bme ca[ií]\b|\bca[ií]da\b",
+        r"\bse cay[oó]\b|\bme ca[ií]\b|\bca[ií]da\b|\b(?:termin[oó]|acab[oó]|qued[oó]|"
+        r"encontr\w+|tirad[oa]) (?:\w+ ){0,3}en el (?:suelo|piso)\b",
     ),
     (
         "self_harm",
@@ -225,7 +230,9 @@ _CONCEPTS: tuple[tuple[str, str], ...] = (
     (
         "discrimination",
         r"\b(?:my|his|her|our) (?:english|accent) (?:wasn't|was not|isn't|is not) (?:good|"
-        r"clear)\b|\b(?:broken|poor|bad) english\b|\bpeople like (?:me|us|him|her|them) "
+        r"clear)\b|\b(?:broken|poor|bad) english\b|\b(?:don't|do not|won't|can't|cannot|"
+        r"wouldn't) (?:really )?(?:\w+ ){0,3}(?:for|with|to|on) people like (?:me|us|him|her|"
+        r"them)\b|\bpeople like (?:me|us|him|her|them) "
         r"(?:shouldn't|should not|don't|do not|can't|"
         r"cannot|aren't|are not|never|always|get|deserve|are|like)\b(?! (?:great|lovely|"
         r"brilliant|amazing|wonderful|kind|helpful))|"
@@ -272,11 +279,14 @@ _CONCEPTS: tuple[tuple[str, str], ...] = (
         rf"\b(?:in|across|through) the (?:waiting room|corridor|reception|lobby|bay|ward) "
         rf"(?:\w+ ){{0,6}}{_SENSITIVE}\b(?=[^.!?]*\b(?:everyone|everybody|heard|hear|"
         rf"loud\w*|others|people))|"
-        rf"\b(?:looked at|looked up|looked through|accessed|read|opened|went through|"
+        rf"\b(?:looked at|looked up|looked through|accessed|accessing|read|opened|opening|"
+        rf"went through|"
         rf"went into|nosed through|snoop\w*) (?:\w+ ){{0,2}}(?:my|his|her|our) (?:\w+ )?"
         rf"(?:notes|records?|files?|chart|results|history)\b(?=[^.!?]*\b(?:permission|"
         rf"consent|no reason|no business|nothing to do with|now (?:\w+ ){{0,3}}knows?|"
         rf"found out|gossip\w*))|"
+        rf"\bthe only way (?:she|he|they|anyone|anybody) could (?:have )?(?:known?|found "
+        rf"out)\b|"
         rf"\b(?:half|all|most|the whole|everyone in|everybody in|the rest of) (?:of )?"
         rf"(?:our |the |my |his |her )?(?:town|village|street|estate|school|office|"
         rf"workplace|work|church|mosque|family|community|neighbou?rhood) (?:now )?"
@@ -373,7 +383,8 @@ _UNTREATED = compile_fast(
     r"\b(?:refused|no pain (?:relief|medication|meds)|without (?:any )?(?:pain )?"
     r"(?:relief|medication|meds)|nothing for (?:the )?pain|couldn't have anything|"
     r"waited|sat in|for (?:\d+|two|three|four|five|six|several) hours|suffer\w*|"
-    r"ignored|before anyone|anything stronger|something stronger|wait (?:my|your|her|his) "
+    r"ignored|before anyone|anything stronger|something stronger|nothing stronger|begg\w+ "
+    r"for help|wait (?:my|your|her|his) "
     r"turn|wouldn't give|would not give|(?:only|just|two|2) (?:\w+ )?(?:paracetamol|"
     r"ibuprofen|codeine|calpol|tylenol))\b"
 )

@@ -164,22 +164,37 @@ def test_heldout_set_6_development_set_for_3_3() -> None:
     assert report["urgent_precision"] >= URGENT_PRECISION
 
 
-def test_heldout_set_7_final_measure() -> None:
-    """100 comments by a third independent author (DESIGN section 4, the data README and
-    the dev set only), asked for urgent events told indirectly, in the third person, inside
-    long stories. Only its aggregate figures have been read. hybrid-3.2: 4-class 0.71,
-    pos/neg 0.867, theme F1 0.654, urgent recall 0.45 (9 of 20), precision 0.818;
-    hybrid-3.3: 0.72, 0.893, 0.654, 0.70 (14 of 20), 0.875; hybrid-3.4 theme F1 0.658. Every
-    figure but urgent precision is below its target: these are floors, and the honest
-    measure.
+def test_heldout_set_7_development_set_for_3_5() -> None:
+    """100 comments by a third independent author, urgent events told indirectly. As the
+    final measure (aggregates only): hybrid-3.2 4-class 0.71, pos/neg 0.867, theme F1 0.654,
+    urgent recall 0.45, precision 0.818; hybrid-3.3 0.72, 0.893, 0.654, 0.70, 0.875. Its
+    errors were read for hybrid-3.5 (after held-out 8 was written) and it is training data
+    since: these are training-set figures now.
     """
     report = _jsonl(HERE / "heldout_comments_7.jsonl")
     assert report["samples"] == 100
-    assert report["accuracy"] >= 0.72
-    assert report["pos_neg_accuracy"] >= 0.89
-    assert report["theme_micro_f1"] >= 0.65
-    assert report["urgent_recall"] >= 0.70
-    assert report["urgent_precision"] >= 0.85
+    assert report["accuracy"] >= 0.80
+    assert report["pos_neg_accuracy"] >= 0.97
+    assert report["theme_micro_f1"] >= 0.67
+    assert report["urgent_recall"] >= URGENT_RECALL
+    assert report["urgent_precision"] >= URGENT_PRECISION
+
+
+def test_heldout_set_8_final_measure() -> None:
+    """100 comments by a fourth independent author (DESIGN section 4, the data README and
+    the dev set only; half the urgent events told plainly, half indirectly). Only its
+    aggregate figures have been read. hybrid-3.2: 4-class 0.67, pos/neg 0.827, theme F1
+    0.692, urgent recall 0.55, precision 0.647; hybrid-3.4: 0.68, 0.853, 0.700, 0.60, 0.706;
+    hybrid-3.5: 0.71, 0.880, 0.703, 0.60 (12 of 20), 0.75. Every figure but urgent
+    precision is below its target: these are floors, and the honest measure.
+    """
+    report = _jsonl(HERE / "heldout_comments_8.jsonl")
+    assert report["samples"] == 100
+    assert report["accuracy"] >= 0.71
+    assert report["pos_neg_accuracy"] >= 0.88
+    assert report["theme_micro_f1"] >= 0.70
+    assert report["urgent_recall"] >= 0.60
+    assert report["urgent_precision"] >= 0.75
 
 
 def test_nhs_balanced_accuracy_target() -> None:

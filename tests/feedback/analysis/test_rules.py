@@ -582,3 +582,39 @@ def test_theme_cues_of_3_4(text: str, present: str, absent: str | None) -> None:
     assert present in found, analyze(text).explanation
     if absent:
         assert absent not in found
+
+
+# --- hybrid-3.5: urgent events from held-out 7's misses (rules alone) --------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("His blood thinners were given twice on Monday night.", "medication_error"),
+        (
+            "The pharmacy made up her liquid morphine ten times stronger than prescribed.",
+            "medication_error",
+        ),
+        ("Lo encontraron en el suelo del baño a las cinco de la mañana.", "fall"),
+        (
+            "In a sickle cell crisis for hours with nothing stronger than paracetamol.",
+            "severe_pain_untreated",
+        ),
+        ("They said they don't do hoist transfers for people like me.", "discrimination"),
+        ("The only way he could have known about my diagnosis is from my file.", "privacy_breach"),
+        ("The receptionist was opening my records for no reason at all.", "privacy_breach"),
+    ],
+)
+def test_urgent_rules_of_3_5(text: str, reason: str) -> None:
+    assert reason in rule_urgent(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nearly died laughing at the physio's terrible jokes.",
+        "I almost died of embarrassment when my phone rang in the scan.",
+    ],
+)
+def test_urgent_rules_of_3_5_keep_precision(text: str) -> None:
+    assert rule_urgent(text) == ()
