@@ -7,14 +7,15 @@ import asyncio
 import csv
 import datetime as dt
 import io
+from typing import Any
 
+from jinja2 import Environment
 from litestar import Request, Response, get
 from litestar.response import Response as PlainResponse
 
 from feedback.auth.roles import Role
 from feedback.metrics import MIN_SAMPLE, SMALL_CELL_MAX
 from feedback.reports.dashboard_charts import SOURCE_LABELS, dashboard_charts
-from feedback.reports.pdf import render_pdf, summary_html
 from feedback.services import audit
 from feedback.services.dashboard import Dashboard, DashboardFilters, FilterError, dashboard_for
 from feedback.services.dashboard.period import SOURCES
@@ -89,10 +90,18 @@ async def summary_pdf(request: Request) -> Response:
         "small_cell": SMALL_CELL_MAX,
         "source_labels": SOURCE_LABELS,
     }
-    html = summary_html(request.app.template_engine.engine, context)  # type: ignore[attr-defined]
+    environment = request.app.template_engine.engine  # type: ignore[attr-defined]
     # Layout takes about a second of CPU: off the event loop, so other requests keep flowing.
-    pdf = await asyncio.to_thread(render_pdf, html)
+    pdf = await asyncio.to_thread(_summary_pdf, environment, context)
     return await _download(request, board, "report.pdf_downloaded", pdf, "application/pdf", "pdf")
+
+
+def _summary_pdf(environment: Environment, context: dict[str, Any]) -> bytes:
+    # WeasyPrint takes about a second to import: it loads with the first PDF, in this worker
+    # thread, rather than with every server, worker and command that builds the app.
+    from feedback.reports.pdf import render_pdf, summary_html
+
+    return render_pdf(summary_html(environment, context))
 
 
 @get("/reports/figures.csv", guards=[REPORT_ROLES], include_in_schema=False, name="figures_csv")
