@@ -489,8 +489,9 @@ def test_theme_cues_of_3_2(text: str, present: str, absent: str | None) -> None:
         assert absent not in found
 
 
-# --- hybrid-3.3: urgent events from held-out 6's misses, checked on the rules alone (the
-# word model may add a flag, so `analyze` could hide a pattern that stopped matching) ------
+# --- hybrid-3.3 and 3.5: urgent events from held-out 6's and 7's misses, checked on the rules
+# alone (the word model may add a flag, so `analyze` could hide a pattern that stopped
+# matching) ---------------------------------------------------------------------------------
 
 
 def rule_urgent(text: str) -> tuple[str, ...]:
@@ -538,9 +539,23 @@ def rule_urgent(text: str) -> tuple[str, ...]:
             "We were told it was just colic. He has permanent damage to his kidney now.",
             "misdiagnosis_harm",
         ),
+        # 3.5, from held-out 7's misses
+        ("His blood thinners were given twice on Monday night.", "medication_error"),
+        (
+            "The pharmacy made up her liquid morphine ten times stronger than prescribed.",
+            "medication_error",
+        ),
+        ("Lo encontraron en el suelo del baño a las cinco de la mañana.", "fall"),
+        (
+            "In a sickle cell crisis for hours with nothing stronger than paracetamol.",
+            "severe_pain_untreated",
+        ),
+        ("They said they don't do hoist transfers for people like me.", "discrimination"),
+        ("The only way he could have known about my diagnosis is from my file.", "privacy_breach"),
+        ("The receptionist was opening my records for no reason at all.", "privacy_breach"),
     ],
 )
-def test_urgent_rules_of_3_3(text: str, reason: str) -> None:
+def test_urgent_rules_from_heldout_misses(text: str, reason: str) -> None:
     assert reason in rule_urgent(text)
 
 
@@ -553,9 +568,12 @@ def test_urgent_rules_of_3_3(text: str, reason: str) -> None:
         "good that they ask.",
         "They let me write my symptoms down instead of saying it out loud at reception.",
         "Broken wrist, waited three hours, then a bill for the splint.",
+        # 3.5
+        "Nearly died laughing at the physio's terrible jokes.",
+        "I almost died of embarrassment when my phone rang in the scan.",
     ],
 )
-def test_urgent_rules_of_3_3_keep_precision(text: str) -> None:
+def test_urgent_rules_from_heldout_misses_keep_precision(text: str) -> None:
     assert rule_urgent(text) == ()
 
 
@@ -582,39 +600,3 @@ def test_theme_cues_of_3_4(text: str, present: str, absent: str | None) -> None:
     assert present in found, analyze(text).explanation
     if absent:
         assert absent not in found
-
-
-# --- hybrid-3.5: urgent events from held-out 7's misses (rules alone) --------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "reason"),
-    [
-        ("His blood thinners were given twice on Monday night.", "medication_error"),
-        (
-            "The pharmacy made up her liquid morphine ten times stronger than prescribed.",
-            "medication_error",
-        ),
-        ("Lo encontraron en el suelo del baño a las cinco de la mañana.", "fall"),
-        (
-            "In a sickle cell crisis for hours with nothing stronger than paracetamol.",
-            "severe_pain_untreated",
-        ),
-        ("They said they don't do hoist transfers for people like me.", "discrimination"),
-        ("The only way he could have known about my diagnosis is from my file.", "privacy_breach"),
-        ("The receptionist was opening my records for no reason at all.", "privacy_breach"),
-    ],
-)
-def test_urgent_rules_of_3_5(text: str, reason: str) -> None:
-    assert reason in rule_urgent(text)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Nearly died laughing at the physio's terrible jokes.",
-        "I almost died of embarrassment when my phone rang in the scan.",
-    ],
-)
-def test_urgent_rules_of_3_5_keep_precision(text: str) -> None:
-    assert rule_urgent(text) == ()
