@@ -14,6 +14,9 @@ is missing (a CI run must measure, not silently skip); elsewhere they skip.
 
 import os
 from pathlib import Path
+from typing import NamedTuple
+
+import pytest
 
 from feedback.analysis.evaluation import evaluate_jsonl, evaluate_nhs
 from tests.conftest import unavailable
@@ -45,6 +48,17 @@ URGENT_PRECISION = 0.75
 NHS_BALANCED = 0.85
 
 
+class Floors(NamedTuple):
+    accuracy: float
+    pos_neg: float
+    theme_f1: float
+    urgent_recall: float
+    urgent_precision: float
+
+
+TARGETS = Floors(ACCURACY, POS_NEG, THEME_F1, URGENT_RECALL, URGENT_PRECISION)
+
+
 def shared(path: Path) -> Path:
     if not path.exists():
         unavailable(f"shared data file {path} is missing", "CI must measure the targets")
@@ -55,34 +69,17 @@ def _jsonl(path: Path) -> dict:
     return evaluate_jsonl(path.read_text(encoding="utf-8").splitlines())
 
 
-def _meets(
-    report: dict,
-    *,
-    samples: int,
-    accuracy: float,
-    pos_neg: float,
-    theme_f1: float,
-    urgent_recall: float,
-    urgent_precision: float,
-) -> None:
+def _meets(report: dict, samples: int, floors: Floors) -> None:
     assert report["samples"] == samples
-    assert report["accuracy"] >= accuracy
-    assert report["pos_neg_accuracy"] >= pos_neg
-    assert report["theme_micro_f1"] >= theme_f1
-    assert report["urgent_recall"] >= urgent_recall
-    assert report["urgent_precision"] >= urgent_precision
+    assert report["accuracy"] >= floors.accuracy
+    assert report["pos_neg_accuracy"] >= floors.pos_neg
+    assert report["theme_micro_f1"] >= floors.theme_f1
+    assert report["urgent_recall"] >= floors.urgent_recall
+    assert report["urgent_precision"] >= floors.urgent_precision
 
 
 def test_dev_set_targets() -> None:
-    _meets(
-        _jsonl(shared(DEV)),
-        samples=216,
-        accuracy=ACCURACY,
-        pos_neg=POS_NEG,
-        theme_f1=THEME_F1,
-        urgent_recall=URGENT_RECALL,
-        urgent_precision=URGENT_PRECISION,
-    )
+    _meets(_jsonl(shared(DEV)), 216, TARGETS)
 
 
 def test_dev_odd_half_never_inspected() -> None:
@@ -95,140 +92,45 @@ def test_dev_odd_half_never_inspected() -> None:
     assert report["theme_micro_f1"] >= 0.81
 
 
-def test_heldout_set() -> None:
-    report = _jsonl(HERE / "heldout_comments.jsonl")
-    assert report["samples"] >= 60
-    assert report["accuracy"] >= ACCURACY
-    assert report["pos_neg_accuracy"] >= POS_NEG
-    assert report["urgent_recall"] >= URGENT_RECALL
-    assert report["urgent_precision"] >= URGENT_PRECISION
-    assert report["theme_micro_f1"] >= THEME_F1
+# Each labelled set's floors: the issue's targets where the engine meets them, else the figure
+# it reached. Newest last; the history of each set is in docs/analysis.md.
+HELDOUT_FLOORS = {
+    # Held-out 1 (63): the first held-out set; training data since hybrid-3.0.
+    "heldout_comments.jsonl": (63, TARGETS),
+    # Held-out 2 (42): written before 2.2, its errors developed 2.3 (2.2 reached 0.762 /
+    # 0.800 / 0.849 / 0.833); 2.3: 0.929, 0.971, 0.889, urgent recall 1.0.
+    "heldout_comments_2.jsonl": (42, TARGETS),
+    # Held-out 3 (80): labelled before any 2.3 change; training data for hybrid-3.0 (CV not
+    # trained on the fold: 0.775 / 0.879 / 0.766 / 0.867). Theme F1 stays below target.
+    "heldout_comments_3.jsonl": (80, Floors(0.82, POS_NEG, 0.76, URGENT_RECALL, URGENT_PRECISION)),
+    # Held-out 4 (80): written before hybrid-3.0, its errors read for 3.1 (3.0: 0.762 /
+    # 0.902 / 0.759, urgent recall 0.462; 3.1: 0.838, 0.967, 0.861, 1.0, 1.0).
+    "heldout_comments_4.jsonl": (
+        80,
+        Floors(0.83, POS_NEG, THEME_F1, URGENT_RECALL, URGENT_PRECISION),
+    ),
+    # Held-out 5 (101): written before any 3.1 change (3.0: 0.772, 0.939, 0.661, urgent recall
+    # 3 of 22; 3.1: 0.822, 0.951, 0.742, 0.955, 0.955); its theme errors shaped 3.2's cues.
+    "heldout_comments_5.jsonl": (101, Floors(0.82, POS_NEG, 0.79, URGENT_RECALL, URGENT_PRECISION)),
+    # Held-out 6 (100), second independent author. As the final measure (aggregates only)
+    # 3.1/3.2 scored 0.79, 0.893, 0.746, 0.70, 0.737; its errors were read for 3.3 and 3.4.
+    "heldout_comments_6.jsonl": (100, Floors(0.85, 0.96, 0.81, URGENT_RECALL, URGENT_PRECISION)),
+    # Held-out 7 (100), third independent author, urgent events told indirectly. As the final
+    # measure 3.2 scored 0.71, 0.867, 0.654, 0.45, 0.818 and 3.3 0.72, 0.893, 0.654, 0.70,
+    # 0.875; its errors were read for 3.5.
+    "heldout_comments_7.jsonl": (100, Floors(0.80, 0.97, 0.67, URGENT_RECALL, URGENT_PRECISION)),
+    # Held-out 8 (100), fourth independent author: the honest measure, only its aggregates
+    # read, nothing trained or tuned on it. 3.2: 0.67, 0.827, 0.692, 0.55, 0.647; 3.4: 0.68,
+    # 0.853, 0.700, 0.60, 0.706; 3.5: 0.71, 0.880, 0.703, 0.60 (12 of 20), 0.75. Every
+    # figure but urgent precision is below its target.
+    "heldout_comments_8.jsonl": (100, Floors(0.71, 0.88, 0.70, 0.60, 0.75)),
+}
 
 
-def test_heldout_set_2() -> None:
-    """42 comments written before 2.2; their errors were used to develop 2.3 (no longer held out).
-
-    Targets met except theme F1 on 2.3: 4-class 0.929, pos/neg 0.971, theme F1 0.889,
-    urgent recall 1.0 (2.2 reached 0.762 / 0.800 / 0.849 / 0.833).
-    """
-    _meets(
-        _jsonl(HERE / "heldout_comments_2.jsonl"),
-        samples=42,
-        accuracy=ACCURACY,
-        pos_neg=POS_NEG,
-        theme_f1=THEME_F1,
-        urgent_recall=URGENT_RECALL,
-        urgent_precision=URGENT_PRECISION,
-    )
-
-
-def test_heldout_set_3_written_before_2_3() -> None:
-    """80 comments labelled before any 2.3 change; training data for hybrid-3.0.
-
-    hybrid-3.0 (trained on them): 4-class 0.825, pos/neg 0.955, theme F1 0.766, urgent
-    recall 1.0. In 5-fold cross-validation (not trained on the fold): 0.775 / 0.879 / 0.766
-    / 0.867. Theme F1 (rule-only) stays below target.
-    """
-    _meets(
-        _jsonl(HERE / "heldout_comments_3.jsonl"),
-        samples=80,
-        accuracy=0.82,
-        pos_neg=POS_NEG,
-        theme_f1=0.76,
-        urgent_recall=URGENT_RECALL,
-        urgent_precision=URGENT_PRECISION,
-    )
-
-
-def test_heldout_set_4_development_set_for_3_1() -> None:
-    """80 comments written before hybrid-3.0; never trained on. Its errors were read while
-    building hybrid-3.1 (urgent concept lexicons, theme cues), so it is a development set now.
-
-    hybrid-3.0: 0.762 / 0.902 / 0.759, urgent recall 0.462. hybrid-3.1: 4-class 0.838,
-    pos/neg 0.967, theme F1 0.861, urgent recall 1.0, precision 1.0.
-    """
-    _meets(
-        _jsonl(HERE / "heldout_comments_4.jsonl"),
-        samples=80,
-        accuracy=0.83,
-        pos_neg=POS_NEG,
-        theme_f1=THEME_F1,
-        urgent_recall=URGENT_RECALL,
-        urgent_precision=URGENT_PRECISION,
-    )
-
-
-def test_heldout_set_5_development_set_for_3_2() -> None:
-    """101 comments written before any 3.1 change; never trained on. hybrid-3.0 scored 4-class
-    0.772, pos/neg 0.939, theme F1 0.661, urgent recall 0.136 (3 of 22), precision 1.0;
-    hybrid-3.1: 0.822, 0.951, 0.742, 0.955, 0.955. Its theme errors were read while writing
-    the 3.2 theme cues (after held-out 6 was written), so it is a development set now:
-    hybrid-3.2 theme F1 0.797.
-    """
-    _meets(
-        _jsonl(HERE / "heldout_comments_5.jsonl"),
-        samples=101,
-        accuracy=0.82,
-        pos_neg=POS_NEG,
-        theme_f1=0.79,
-        urgent_recall=URGENT_RECALL,
-        urgent_precision=URGENT_PRECISION,
-    )
-
-
-def test_heldout_set_6_development_set_for_3_3() -> None:
-    """100 comments written by a second author who saw neither the engine's rules nor any
-    held-out set or error. As the final measure (only aggregates read), hybrid-3.1 and 3.2
-    scored 4-class 0.79, pos/neg 0.893, theme F1 0.746, urgent recall 0.70 (14 of 20),
-    precision 0.737. Its errors were read for hybrid-3.3 (after held-out 7 was written) and
-    it is training data since, so these figures are training-set figures now.
-    """
-    _meets(
-        _jsonl(HERE / "heldout_comments_6.jsonl"),
-        samples=100,
-        accuracy=0.85,
-        pos_neg=0.96,
-        theme_f1=0.81,
-        urgent_recall=URGENT_RECALL,
-        urgent_precision=URGENT_PRECISION,
-    )
-
-
-def test_heldout_set_7_development_set_for_3_5() -> None:
-    """100 comments by a third independent author, urgent events told indirectly. As the
-    final measure (aggregates only): hybrid-3.2 4-class 0.71, pos/neg 0.867, theme F1 0.654,
-    urgent recall 0.45, precision 0.818; hybrid-3.3 0.72, 0.893, 0.654, 0.70, 0.875. Its
-    errors were read for hybrid-3.5 (after held-out 8 was written) and it is training data
-    since: these are training-set figures now.
-    """
-    _meets(
-        _jsonl(HERE / "heldout_comments_7.jsonl"),
-        samples=100,
-        accuracy=0.80,
-        pos_neg=0.97,
-        theme_f1=0.67,
-        urgent_recall=URGENT_RECALL,
-        urgent_precision=URGENT_PRECISION,
-    )
-
-
-def test_heldout_set_8_final_measure() -> None:
-    """100 comments by a fourth independent author (DESIGN section 4, the data README and
-    the dev set only; half the urgent events told plainly, half indirectly). Only its
-    aggregate figures have been read. hybrid-3.2: 4-class 0.67, pos/neg 0.827, theme F1
-    0.692, urgent recall 0.55, precision 0.647; hybrid-3.4: 0.68, 0.853, 0.700, 0.60, 0.706;
-    hybrid-3.5: 0.71, 0.880, 0.703, 0.60 (12 of 20), 0.75. Every figure but urgent
-    precision is below its target: these are floors, and the honest measure.
-    """
-    _meets(
-        _jsonl(HERE / "heldout_comments_8.jsonl"),
-        samples=100,
-        accuracy=0.71,
-        pos_neg=0.88,
-        theme_f1=0.70,
-        urgent_recall=0.60,
-        urgent_precision=0.75,
-    )
+@pytest.mark.parametrize("name", HELDOUT_FLOORS)
+def test_heldout_set_floors(name: str) -> None:
+    samples, floors = HELDOUT_FLOORS[name]
+    _meets(_jsonl(HERE / name), samples, floors)
 
 
 def test_nhs_balanced_accuracy_target() -> None:
