@@ -26,7 +26,7 @@ from feedback.analysis.text import prepare
 from feedback.analysis.themes import THEMES, find_themes
 from feedback.analysis.urgency import urgent_events
 
-ANALYZER_VERSION = "hybrid-3.5"
+ANALYZER_VERSION = "hybrid-3.6"
 # The rules' note for a comment that only suggests something (sentiment.py).
 SUGGESTION_ONLY = "suggestion without complaint -> neutral"
 # Reason code when only the learned word model (not a rule) flags a safety event.
@@ -182,6 +182,7 @@ class RuleRun:
             self.rule_themes,
             SUGGESTION_ONLY in self.explanation,
             len(self.text.split()) <= 15 and not _NOT_PLAIN.search(self.text),
+            information_question(self.text),
         )
 
     def nothing_to_improve(self) -> bool:
@@ -194,6 +195,25 @@ _NOT_PLAIN = re.compile(
     r"\b(?:no|not|never|nobody|none|nothing|without|but|though|although|even|still|yet|"
     r"only|again|instead|wrong|why|how)\b|n't\b|\?|!"
 )
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_COMPLAINING_QUESTION = re.compile(
+    r"\b(?:why|how come|what is the point|what's the point|seriously|really|again|ever going|"
+    r"no|not|never|nobody|no one|nothing)\b|n't\b"
+)
+
+
+def information_question(text: str) -> bool:
+    """Every sentence is a question, and none of them asks "why" or denies anything."""
+    if not text.rstrip().endswith("?"):
+        return False
+    sentences = [s for s in _SENTENCE_END.split(text.strip()) if s]
+    return (
+        bool(sentences)
+        and all(s.endswith("?") for s in sentences)
+        and not _COMPLAINING_QUESTION.search(text)
+    )
 
 
 def run_rules(text: str, question: str | None = None) -> RuleRun | None:

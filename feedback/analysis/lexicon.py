@@ -243,6 +243,8 @@ DOMAIN: dict[str, float] = {
     "understaffed": -0.6,
     "short-staffed": -0.6,
     "nightmare": -0.8,
+    "rubbish": -0.7,
+    "torture": -0.7,
     "unprofessional": -0.7,
     "rude": -0.7,
     "rudely": -0.7,

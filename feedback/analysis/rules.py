@@ -166,7 +166,7 @@ FACT_RULES = _rules(
         (
             r"\bnever (?:once )?(?:got|received|heard|called|came|happened|showed|arrived|got back|"
             r"returned|answered|explained|told|followed up|applied|responded|replied|looked|"
-            r"listened|gave)\b",
+            r"listened|gave|reached|got to|turned up)\b",
             -0.6,
             "never happened",
         ),
@@ -231,9 +231,17 @@ FACT_RULES = _rules(
         (
             r"\b(?:surprise|unexpected|incorrect|wrong) (?:bill|charge|fee)s?\b|\b(?:no-show|"
             r"cancellation|late|facility) fee\b|\bcollections\b|\bpast due\b|\bout of network\b|"
-            r"\b(?:claim|coverage) (?:was |got |is )?denied\b|\bdenying\b",
+            r"\b(?:claim|coverage) (?:was |got |is )?denied\b|\bdenying\b|\beye[- ]watering\b|"
+            r"\bdaylight robbery\b|\bextortionate\b|\brip[- ]?off\b|\bripped (?:me |us )?off\b|"
+            r"\bout of (?:my |our )?(?:own )?pocket\b|\b(?:wasn't|was not|weren't|were not|isn't|"
+            r"is not|not) covered\b",
             -0.5,
             "billing problem",
+        ),
+        (
+            r"\b(?:was|were|is|are) not(?= ?[.!;]|$)",
+            -0.6,
+            "elliptical not",
         ),
         (
             r"\b(?:wrong|incorrect) (?:medication|medicine|meds|pill|dose|drug|patient|name|"
@@ -279,7 +287,8 @@ FACT_RULES = _rules(
             "would not return",
         ),
         (
-            r"\b(?:could have died|almost died|nearly died|set me back|scared to death|"
+            r"\b(?:(?:could have|almost|nearly) died(?! (?:laughing|of (?:laughter|embarrassment|"
+            r"shame|boredom)))|set me back|scared to death|"
             r"worst experience|traumati[sz]\w+|in tears|made me cry|left in pain|in so much pain|"
             r"screaming in pain|in agony)\b",
             -0.7,
@@ -363,7 +372,7 @@ FACT_RULES = _rules(
 PRAISE_RULES = _rules(
     [
         (
-            r"\b(?:rolled (?:her|his|their) eyes|eye[- ]roll|laughed at|laughing (?:at|about)|"
+            r"\b(?:rolled (?:her|his|their) eyes|eye[- ]roll|laughed at|(?<!died )laughing (?:at|about)|"
             r"yelled|shouted|snapped|talked down|talked to me like|treated (?:me|us|him|her|them) "
             r"like (?:a|an|dirt|garbage|criminal|child|idiot|number)|made me feel (?:like|stupid|"
             r"dumb|small|judged|a)|acted like|short with|brushed (?:me |it |us )?off|brushed off|"
@@ -378,6 +387,11 @@ PRAISE_RULES = _rules(
             r"told (?:me|her|him|us|my \w+) to (?:just |stop|calm|go away|shut|hurry|be quiet))\b",
             -0.6,
             "disrespect",
+        ),
+        (
+            r"\b(?:dropped the ball|fell through the cracks|slipped through the (?:net|cracks))\b",
+            -0.5,
+            "lapse",
         ),
         (
             r"\b(?:looked after (?:\w+ ){0,2}(?:well|brilliantly|beautifully)|well looked after|"
@@ -398,7 +412,10 @@ PRAISE_RULES = _rules(
             r"can't say enough|can't recommend|couldn't ask for|could not have asked for|"
             r"top notch|first class|second to none|10/10|five stars|5 stars|a\+|well done|"
             r"keep up the good work|hats off|shout ?out|kudos|bless|high (?:standards?|quality)|"
-            r"well organi[sz]ed|nailed it)\b",
+            r"well organi[sz]ed|nailed it|like clockwork|as long as (?:i|we|he|she) needed|"
+            r"(?:sorted|fixed) (?:my|his|her|the) \w+ out|wish (?:i|we)(?:'d| had) (?:come|gone) "
+            r"sooner|before (?:i|we)(?:'d| had)? (?:even )?sat down|waived|drew (?:\w+ )?diagrams?|"
+            r"(?:nearly |almost )?died laughing)\b",
             0.7,
             "praise",
         ),

@@ -34,6 +34,7 @@ from feedback.analysis.text import CONCESSIVE, CONTRAST_AFTER, Chunk, Prepared
 
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
 _NEG_WINDOW = 3
+_SARCASM_TAG = re.compile(r"(?<![\w/])/s\s*$")
 # Words a negation reaches through without using up its window: "never once made me feel
 # rushed" negates "rushed" like "never rushed" does.
 _NEG_TRANSPARENT = frozenset(
@@ -206,6 +207,9 @@ def score(prep: Prepared, alarming: bool = False) -> Scored:
     clauses = []
     notes: list[str] = []
     irony = [(m.start(), m.end()) for m in SARCASM_STRONG.finditer(prep.text)]
+    if "/s" in prep.text and _SARCASM_TAG.search(prep.text):
+        # The internet's "/s" at the end takes back everything before it.
+        irony.append((0, len(prep.text)))
     if has_negative_fact:
         irony += [(m.start(), m.end()) for m in SARCASM_WEAK.finditer(prep.text)]
         if any(e in prep.text for e in IRONY_EMOJI):

@@ -74,7 +74,10 @@ _STRONG: dict[str, str] = {
         r"double[- ]book\w*|evening appointments|weekend (?:hours|appointments|clinics?)|"
         r"hours of operation|(?:see|seeing|get to see) (?:a|the|my) (?:specialist|gp|doctor)|"
         r"get seen|(?:first|earliest) available|8 ?am|(?:cancel|cancell)\w* (?:on me|my|our)|"
-        r"(?:appointment|appt)s? (?:\w+ ){0,3}(?:moved|postponed|pushed back))\b"
+        r"(?:appointment|appt)s? (?:\w+ ){0,3}(?:moved|postponed|pushed back)|"
+        r"(?:appointment|appt)s? (?:was|were|got|been|had been) "
+        r"(?:\w+ )?cancell?ed|"
+        r"regist(?:er|ered|ering) (?:me|him|her|us|them|my \w+|with))\b"
     ),
     "wait_time": (
         r"\b(?:wait(?:ing)? (?:time|times|list)|(?:long|short|no|the) waits?|"
@@ -101,7 +104,10 @@ _STRONG: dict[str, str] = {
         r"(?:exactly |right )?when (?:promised|they said)|heaving|waiting long|"
         r"took (?:them |us |me )?(?:\w+ ){0,2}(?:weeks|months) to|"
         r"(?:hours?|hrs?|minutes?|mins?) (?:past|after|beyond) (?:my|our|the) "
-        r"(?:appointment|scheduled|booked|allotted))\b"
+        r"(?:appointment|scheduled|booked|allotted)|like clockwork|before (?:i|we)(?:'d| had)? "
+        r"(?:even )?sat down|(?:\d+|two|three|four|five|six|seven|eight|nine|ten|twelve|"
+        r"several) (?:hours?|hrs) (?:in|at|on) (?:a&e|the er|er|casualty|the emergency "
+        r"(?:room|department)|the waiting room|a trolley|the corridor))\b"
     ),
     "communication": (
         r"\b(?:expla\w+|informed|inform|communicat\w+|interpret\w+|translat\w+|"
@@ -217,7 +223,7 @@ _STRONG: dict[str, str] = {
         r"authori[sz]ation|claims?|refund\w*|itemi[sz]ed|estimat\w+|expensive|afford\w*|"
         r"financial|charity care|discount|balance|upsell\w*|reprocess\w*|money|overcharg\w+|"
         r"invoice|coverage|covered by|medicaid|medicare|fully covered|cheap(?:er)?|"
-        r"\d+ (?:dollars|pounds|quid|bucks))\b|[$£]\s?\d"
+        r"\d+ (?:dollars|pounds|quid|bucks)|instal?lments?)\b|[$£]\s?\d"
     ),
     "facilities": (
         r"\b(?:clean(?:ed|er|est|liness)?(?! (?:\w+ )?hands)|unclean|wiped|dirty|filthy|"
@@ -246,7 +252,12 @@ _STRONG: dict[str, str] = {
         r"aftercare|after care|sent (?:me |us |him |her )?home|transport home|"
         r"letter (?:to|for) (?:my|the) gp|gp letter|(?:take|went|going) home with|"
         r"(?:rang|called|phoned) (?:me |us )?(?:\w+ ){0,3}(?:later|afterwards) to (?:see|check|"
-        r"ask)|how (?:i|he|she|we) (?:was|were) getting on|home visits?|results? letter)\b"
+        r"ask)|how (?:i|he|she|we) (?:was|were) getting on|home visits?|results? letter|"
+        r"(?:rang|called|phoned|visited) (?:\w+ ){0,4}(?:after|when) (?:we|i|he|she|they) "
+        r"(?:got|came|went) home|(?:arranged|sorted|set up|in place) before (?:he|she|i|we|"
+        r"they) (?:left|went home)|(?:prescription|referral|letter|results?) (?:\w+ ){0,2}"
+        r"never (?:reached|arrived|came|got to)|(?:gp|doctor) had no idea|(?:don't|do not|"
+        r"didn't|did not|never) (?:seem to )?talk to each other)\b"
     ),
     "digital": (
         r"\b(?:portal|mychart|apps?|website|web site|online|texts?|texted|text message\w*|"
@@ -266,7 +277,9 @@ _STRONG: dict[str, str] = {
         r"data (?:breach|protection)|for (?:all|everyone) to (?:see|hear)|read (?:out|aloud)|"
         r"reading out|to the (?:entire|whole) (?:bay|ward|waiting room|room|department)|"
         r"(?:drew|drawn|closed|pulled) (?:the )?curtains?|curtains? (?:drawn|closed|"
-        r"pulled|open))\b"
+        r"pulled|open)|(?<!seen )(?<!treated )(?<!went )(?<!go )(?<!paid )privately|"
+        r"in private|somewhere private|out of earshot|away from the "
+        r"(?:queue|counter|desk|other patients|waiting room|others))\b"
     ),
 }
 
@@ -333,7 +346,7 @@ _SPANISH: dict[str, re.Pattern[str]] = {
         r"\b(?:limpi\w+|suci\w+|estacionamiento|comida|baño\w*|"
         r"sala)\b"
     ),
-    "access": re.compile(r"\b(?:cita\w*|teléfono|horario\w*)\b"),
+    "access": re.compile(r"\b(?:cita\w*|teléfono|horario\w*|registr\w+)\b"),
 }
 
 # Ambiguous cues, kept only in the right context: temperature words about a screen or a

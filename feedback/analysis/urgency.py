@@ -15,6 +15,19 @@ _PERSON = (
     r"grandma|grandmother|grandpa|grandfather|patient|brother|sister|child|my \w+)"
 )
 
+# How someone came to need care ("fell off his bike"), not a fall in the hospital's care.
+_FALL_BEFORE_CARE = (
+    r"(?:off|from|out of) (?:the |a |an |his |her |my |their |our )?(?:\w+ )?(?:trampoline|"
+    r"bike|bicycle|horse|pony|ladder|swing|scooter|skateboard|wall|tree|roof|climbing frame|"
+    r"slide|monkey bars|bunk bed)s?\b|(?:over )?(?:at|in) (?:school|the park|the playground|"
+    r"nursery|football|rugby|the gym)\b"
+)
+# Discretion, not disclosure: "wrote it down instead of saying it out loud".
+_DISCREET = (
+    r"(?<!instead of saying it )(?<!instead of say it )(?<!rather than saying it )"
+    r"(?<!rather than say it )"
+)
+
 _SINGLE: tuple[tuple[str, str], ...] = tuple(
     (code, pattern)
     for code, pattern in (
@@ -38,8 +51,9 @@ _SINGLE: tuple[tuple[str, str], ...] = tuple(
         ),
         (
             "fall",
-            rf"\b{_PERSON} (?:had a |had another )?(?:fell|fall|falls|slipped|collapsed)\b|"
-            r"\bfell (?:out of|off|trying|down|in the|on the|while|and)\b|"
+            rf"\b{_PERSON} (?:had a |had another )?(?:fell|fall|falls|slipped|collapsed)\b"
+            rf"(?! {_FALL_BEFORE_CARE})|"
+            rf"\bfell (?!{_FALL_BEFORE_CARE})(?:out of|off|trying|down|in the|on the|while|and)\b|"
             r"\bfound (?:\w+ ){0,3}on the (?:\w+ )?floor\b|\b(?:lying|lay|left) on the (?:\w+ )?floor\b|\bbed ?rails? (?:were |was )?(?:left )?down\b",
         ),
         (
@@ -87,12 +101,12 @@ _SINGLE: tuple[tuple[str, str], ...] = tuple(
             r"(?:permission|consent))|\bwithout (?:my|his|her) (?:permission|consent)\b|"
             r"\b(?:facebook|instagram|social media|tiktok)\b|\bwhiteboard\b|"
             r"\b(?:gossip\w*|overheard)\b.*\b(?:diagnos\w+|name|condition|results?)\b|"
-            r"\b(?:(?<!instead of saying it )(?:out loud|aloud)|announced|"
+            rf"\b(?:{_DISCREET}(?:out loud|aloud)|announced|"
             r"in front of (?:the )?(?:whole|full|entire|everyone))"
             r"\b.*\b(?:hiv|diagnos\w*|uti|std|sti|pregnan\w*|results?|reason for (?:my )?visit|"
             r"meds|medications?|mental health|abortion|miscarr\w+|condition)\b|"
             r"\b(?:hiv|diagnos\w*|uti|std|pregnan\w*|results?|reason for (?:my )?visit|meds)\b"
-            r".*\b(?:(?<!instead of saying it )(?:out loud|aloud)|announced|"
+            rf".*\b(?:{_DISCREET}(?:out loud|aloud)|announced|"
             r"in front of (?:the )?(?:whole|full|entire|everyone)|"
             r"full waiting room)\b|\bprotective order\b|\bdata breach\b|\bhipaa\b",
         ),
@@ -176,7 +190,11 @@ _CONCEPTS: tuple[tuple[str, str], ...] = (
         rf"(?:\w+ ){{0,2}}"
         rf"(?:insulin|antibiotics?|epilepsy|seizure|parkinson|heart|blood thinners?|"
         rf"warfarin|doses?)\b|\bmedicin?a equivocad\w|\bmedicamento equivocado\b|"
-        r"\bdosis (?:equivocada|incorrecta|doble)\b",
+        r"\bdosis (?:equivocada|incorrecta|doble)\b|"
+        r"\b(?:was|were|had been) (?:meant|intended|prescribed|written up|made up) for "
+        r"(?:another|a different|the other|someone else|the (?:lady|man|woman|gentleman|"
+        r"patient|chap|girl|boy|baby) (?:across|opposite|next|in the (?:next|other) bed|"
+        r"in bed))",
     ),
     (
         "fall",
@@ -187,7 +205,8 @@ _CONCEPTS: tuple[tuple[str, str], ...] = (
         r"(?:tumble|fall)\b|\b(?:hit|banged|cracked|cut|split) (?:his|her|my|their) "
         r"(?:head|hip|face|forehead)\b|\b(?:cracked|broke|fractured) (?:his|her|my) hip\b|"
         r"(?<!you )\bfell\b(?! (?:short|asleep|apart|through|behind|in love|pregnant|ill|sick|"
-        r"off the (?:list|system|radar)|out with|into place|silent|quiet|on deaf))|"
+        rf"off the (?:list|system|radar)|out with|into place|silent|quiet|on deaf|"
+        rf"{_FALL_BEFORE_CARE}))|"
         r"\bse cay[oó]\b|\bme ca[ií]\b|\bca[ií]da\b|\b(?:termin[oó]|acab[oó]|qued[oó]|"
         r"encontr\w+|tirad[oa]) (?:\w+ ){0,3}en el (?:suelo|piso)\b",
     ),
@@ -257,7 +276,15 @@ _CONCEPTS: tuple[tuple[str, str], ...] = (
         r"\b(?:because|as) (?:we are|we're|they are|they're) (?:\w+ )?(?:asylum seekers|"
         r"refugees|immigrants|migrants|foreigners|travellers|gypsies|roma|muslims|black|"
         r"gay|trans|disabled|homeless)\b|\bassumed (?:i|he|she|we) (?:was|were) (?:drunk|on drugs|"
-        r"a drug \w+|an addict|illiterate)",
+        r"a drug \w+|an addict|illiterate)|"
+        r"\b(?:didn't|did not|never|wouldn't|didn't even|did not even) (?:ask|make|question|"
+        r"check|stop|search|treat|id|charge) (?:\w+ ){0,2}(?:the |a |any of the )?(?:white|"
+        r"english|british|local) (?:couple|man|woman|lady|guy|family|people|patients?|person|"
+        r"mum|mom|dad|girl|boy|gentleman|men|women)\b|"
+        r"\b(?:mocked|made fun of|mimicked|imitated|copied|laughed at|sniggered at) "
+        r"(?:my|his|her|our|their|\w+'s) (?:\w+ )?(?:accent|english|name)\b|"
+        r"\bse (?:rió|rio|rieron|burló|burlo|burlaron) de (?:su|mi|nuestro|nuestra) "
+        r"(?:acento|inglés|ingles|español|nombre)\b|\baqu[ií] se habla ingl[eé]s\b",
     ),
     (
         "privacy_breach",
@@ -298,7 +325,19 @@ _CONCEPTS: tuple[tuple[str, str], ...] = (
         rf"(?:me|him|her)(?: first)?\b(?=[^.!?]*\b(?:colleague|friend|family|partner|"
         rf"employer|visitor))|\b(?:notes|records|chart|files?|results) (?:were |was )?left "
         r"(?:\w+ ){0,3}(?:on|in|at) (?:the )?(?:desk|counter|reception|corridor|chair|bench|"
-        r"side|open)\b",
+        r"side|open)\b|"
+        r"\b(?:results?|letters?|diagnosis|details|notes|records?|report|prescription)\b"
+        r"[^.!?]{0,30}\b(?:posted|sent|mailed|emailed|texted|faxed|forwarded|went|read out) "
+        r"(?:\w+ ){0,2}to (?:my |his |her |their |the )?(?:mum|mom|mother|dad|father|parents|"
+        r"ex|boss|employer|husband|wife|partner|neighbou?r|sister|brother|colleague|school|"
+        r"work)(?:'s)?\b|"
+        r"\b(?:haven't|have not|hadn't|had not|never) told (?:a soul|anyone|anybody|a single "
+        r"person)\b(?=.*\b(?:works?|worked|working) (?:in|at|for) (?:the |your |this )?"
+        r"(?:hospital|practice|surgery|clinic|medical records|records|reception|trust|"
+        r"pharmacy)\b)|"
+        r"\b(?:works?|worked|working) (?:in|at|for) (?:the |your |this )?(?:hospital|practice|"
+        r"surgery|clinic|medical records|records|reception|trust|pharmacy)\b"
+        r"(?=.*\b(?:haven't|have not|hadn't|had not|never) told (?:a soul|anyone|anybody)\b)",
     ),
     (
         "infection_control",
@@ -318,7 +357,12 @@ _CONCEPTS: tuple[tuple[str, str], ...] = (
         r"(?:left|lying|on the|in the|under)\b|\b(?:isolation|infectious|covid|norovirus|"
         r"d&v|diarrhoea) (?:\w+ ){0,4}(?:door (?:left )?open|wandering|walking around|"
         r"mixed with|same bay|next to|not isolated)\b|"
-        r"\b(?:wound|line|cannula|drip) (?:\w+ ){0,3}(?:infected|oozing|pus|green)\b",
+        r"\b(?:wound|line|cannula|drip) (?:\w+ ){0,3}(?:infected|oozing|pus|green)\b|"
+        r"\b(?:instruments?|tools|needles?|equipment|probes?|scopes?|speculum|tray)\b"
+        r"[^.!?]{0,40}\b(?:off|from|used on|left from|after) (?:the )?(?:previous|last|other|"
+        r"another) (?:patient|person|lady|man)|"
+        r"\bwiped? (?:them|it|the \w+) (?:down |over )?with a (?:tissue|napkin|paper towel|"
+        r"cloth)\b|\b(?:no|without|never (?:put on|changed)) (?:fresh|new|clean) gloves\b",
     ),
     (
         "neglect",
@@ -345,7 +389,13 @@ _CONCEPTS: tuple[tuple[str, str], ...] = (
         r"\bleft (?:alone |unattended )?(?:all night|overnight|all day|for hours) (?:\w+ )?"
         r"(?:on|in) (?:a |the )?(?:trolley|commode|toilet|chair|corridor)\b|"
         r"\b(?:commode|bedpan|toilet) for (?:\w+ )?(?:hours|minutes|forty|"
-        r"thirty|an hour)\b",
+        r"thirty|an hour)\b|"
+        r"\bno (?:food|water|drink)(?:,|, and| and| or)? no (?:water|drink|food|fluids)\b|"
+        r"\bno (?:food|water) or (?:water|drink|food|fluids)\b(?! (?:allowed|permitted|after|"
+        r"before|from|since|until|in the))|"
+        r"\b(?:nobody|no one|no-one|never|not once)\b (?:\w+ ){0,2}(?:checked|emptied|changed|"
+        r"looked at) (?:my|his|her|their|the) (?:catheter|stoma|drain|dressing|pad|drip|wound|"
+        r"obs|observations)\b",
     ),
     (
         "severe_pain_untreated",
@@ -366,6 +416,7 @@ _NEGATED = compile_fast(
     r"saw|had|have|any|a|one|once|ever|witnessed|experienced))?|\bnon-?|"
     r"\b(?:worried|afraid|scared|risk of|at risk|prevent\w*|in case|might|avoid\w*|"
     r"made sure|so (?:he|she|i|they) (?:didn't|wouldn't|couldn't))(?: \w+){0,3}|"
+    r"\bif (?:\w+ ){0,3}ever(?: \w+){0,3}|"
     r"\b(?:asked|ask|asks|asking|screen\w*|check\w*) (?:\w+ ){0,3}(?:if|whether)\b"
     r"[^.!?]{0,40}|\b(?:screen\w*|test\w*|swab\w*|check\w*) for) ?$"
 )
@@ -395,6 +446,8 @@ _MISDIAGNOSIS = compile_fast(
     r"\b(?:misdiagnos\w+|missed (?:the |my |a |his |her )?(?:diagnosis|fracture|break|"
     r"cancer|infection|stroke|heart attack)|wrong diagnosis|said it was (?:just |only )?(?:a |an )?"
     r"\w+|told (?:me|him|her|us) (?:it was|my \w+ was) (?:just |only )?(?:a |an )?\w+|"
+    r"told (?:me|him|her|us) (?:for|over) (?:a |the |two |three |several )?(?:\w+ )?(?:years?|"
+    r"months|weeks) (?:that )?(?:it was|(?:my|his|her) \w+ (?:was|were)) (?:just |only )?|"
     r"as (?:gas|anxiety|stress|a sprain|a virus)|(?:was|were|got|been) told (?:\w+ ){0,3}"
     r"(?:it was|it's|it is) (?:just |only |probably )?(?:a |an )?\w+|(?:was|were) actually|"
     r"sent (?:(?:me|him|her|"

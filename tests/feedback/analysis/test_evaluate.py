@@ -3,9 +3,9 @@
 Where the engine meets a target, the test asserts the target itself. Where it does not yet,
 the floor is the figure the engine reached, so a regression shows; the docs list those misses.
 
-hybrid-3.5 learns from the dev set, held-out 1-7 and the NHS file (bench/train_sentiment.py),
+hybrid-3.6 learns from the dev set, held-out 1-8 and the NHS file (bench/train_sentiment.py),
 so those figures are training-set figures now; the honest measures are the cross-validation
-figures in docs/analysis.md and held-out 8, written by an author who never saw the engine,
+figures in docs/analysis.md and held-out 9, written by an author who never saw the engine,
 which nothing was trained or tuned on.
 
 Tests that need the shared data fail when the CI environment variable is set and the file
@@ -119,14 +119,15 @@ HELDOUT_FLOORS = {
     # measure 3.2 scored 0.71, 0.867, 0.654, 0.45, 0.818 and 3.3 0.72, 0.893, 0.654, 0.70,
     # 0.875; its errors were read for 3.5.
     "heldout_comments_7.jsonl": (100, Floors(0.80, 0.97, 0.67, URGENT_RECALL, URGENT_PRECISION)),
-    # Held-out 8 (100), fourth independent author: the honest measure, only its aggregates
-    # read, nothing trained or tuned on it. 3.2: 0.67, 0.827, 0.692, 0.55, 0.647; 3.4: 0.68,
-    # 0.853, 0.700, 0.60, 0.706; 3.5: 0.71, 0.880, 0.703, 0.60 (12 of 20), 0.75. Every
-    # figure but urgent precision is below its target.
-    "heldout_comments_8.jsonl": (100, Floors(0.71, 0.88, 0.70, 0.60, 0.75)),
+    # Held-out 8 (100), fourth independent author. As the final measure (aggregates only)
+    # 3.2 scored 0.67, 0.827, 0.692, 0.55, 0.647 and 3.5 0.71, 0.880, 0.703, 0.60, 0.75; its
+    # errors were read for 3.6, which trains on it.
+    "heldout_comments_8.jsonl": (100, Floors(0.90, 0.98, 0.78, URGENT_RECALL, URGENT_PRECISION)),
     # Held-out 9 (100), fifth independent author, written before held-out 8's errors were
-    # read: the newest unseen set. 3.5: 0.73, 0.871, 0.683, 0.60 (12 of 20), 0.706.
-    "heldout_comments_9.jsonl": (100, Floors(0.73, 0.87, 0.68, 0.60, 0.70)),
+    # read: the honest measure, nothing trained or tuned on it. 3.5: 0.73, 0.871, 0.683,
+    # 0.60 (12 of 20), 0.706; 3.6: 0.80, 0.871, 0.689, 0.65 (13 of 20), 0.722. Every figure
+    # is below its target.
+    "heldout_comments_9.jsonl": (100, Floors(0.80, 0.87, 0.68, 0.65, 0.72)),
 }
 
 

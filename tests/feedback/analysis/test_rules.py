@@ -491,6 +491,19 @@ def test_new_theme_cues() -> None:
         ("The nurse rang me two days later to see how the wound was.", "discharge_followup", None),
         ("They arranged an OT home visit for the week after.", "discharge_followup", None),
         ("The results letter was clear and came within a week.", "discharge_followup", None),
+        # 3.6, from held-out 8's theme misses
+        ("The receptionist refused to register my husband.", "access", None),
+        ("The appointment was cancelled by text an hour before.", "access", None),
+        ("Can I pay in instalments?", "billing", None),
+        ("The pharmacist spoke to me privately about my new tablets.", "privacy", None),
+        # Paying to be seen privately is about money, not confidentiality.
+        ("In the end I paid to be seen privately.", "billing", "privacy"),
+        ("From check-in to scan it all ran like clockwork.", "wait_time", None),
+        ("Spent seven hours in A&E on Saturday.", "wait_time", None),
+        ("The district nurse visited the day after we got home.", "discharge_followup", None),
+        ("Physio was arranged before she left the ward.", "discharge_followup", None),
+        ("The prescription never reached the pharmacy.", "discharge_followup", None),
+        ("The hospital and the GP clearly don't talk to each other.", "discharge_followup", None),
     ],
 )
 def test_theme_cues_from_heldout_misses(text: str, present: str, absent: str | None) -> None:
@@ -564,6 +577,32 @@ def rule_urgent(text: str) -> tuple[str, ...]:
         ("They said they don't do hoist transfers for people like me.", "discrimination"),
         ("The only way he could have known about my diagnosis is from my file.", "privacy_breach"),
         ("The receptionist was opening my records for no reason at all.", "privacy_breach"),
+        # 3.6, from held-out 8's misses
+        ("The bag they hung on my drip was meant for the man in the next bed.", "medication_error"),
+        (
+            "The nurse asked for my ID but didn't ask the white family behind me for anything.",
+            "discrimination",
+        ),
+        ("The man at the desk mocked my dad's accent in front of everyone.", "discrimination"),
+        ("La enfermera se burló de su acento y no nos atendió.", "discrimination"),
+        ("My pregnancy test result was texted to my mum's phone.", "privacy_breach"),
+        (
+            "I have never told anyone about my diagnosis, yet a woman who works at the hospital "
+            "asked me about it at church.",
+            "privacy_breach",
+        ),
+        (
+            "The hygienist used the tools from the previous patient without cleaning them.",
+            "infection_control",
+        ),
+        ("She wiped the probe with a tissue and used it on me.", "infection_control"),
+        ("Twelve hours in the corridor with no food or water.", "neglect"),
+        ("No one emptied his catheter bag all night.", "neglect"),
+        (
+            "The GP told us for two years that her tiredness was just stress. The scan found a "
+            "tumour.",
+            "misdiagnosis_harm",
+        ),
     ],
 )
 def test_urgent_rules_from_heldout_misses(text: str, reason: str) -> None:
@@ -582,7 +621,39 @@ def test_urgent_rules_from_heldout_misses(text: str, reason: str) -> None:
         # 3.5
         "Nearly died laughing at the physio's terrible jokes.",
         "I almost died of embarrassment when my phone rang in the scan.",
+        # 3.6: how a child came to need care; a hypothetical; discretion
+        "My daughter fell off her bike, and A&E stitched her chin beautifully.",
+        "If I ever get the wrong dose, who should I tell?",
+        "They let me write my reason for visit down rather than say it out loud.",
+        "Please put no food or water after midnight on the letter in bigger print.",
     ],
 )
 def test_urgent_rules_from_heldout_misses_keep_precision(text: str) -> None:
     assert rule_urgent(text) == ()
+
+
+# --- hybrid-3.6: sentiment from held-out 8's misses -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # An information question is not a complaint; a "why" question is.
+        ("Can I get a copy of my discharge letter by email?", "neutral"),
+        ("Is there a car park for blue badge holders?", "neutral"),
+        ("Why does nobody ever answer the phone?", "negative"),
+        # The internet's sarcasm tag takes back the praise before it.
+        ("Fantastic, four hours for a blood test. Really efficient. /s", "negative"),
+        ("Nearly died laughing at the physio's jokes, she made rehab fun.", "positive"),
+        ("Rubbish.", "negative"),
+        ("The chairs in outpatients are torture.", "negative"),
+        ("The surgeon was excellent; the parking was not.", "mixed"),
+        ("Lovely dentist, but the price was eye-watering.", "mixed"),
+        ("The physio sorted my knee out in three sessions.", "positive"),
+        ("For once nobody dropped the ball.", "positive"),
+        ("They waived the late fee.", "positive"),
+        ("Great GP, but the blood test wasn't covered and I paid out of pocket.", "mixed"),
+    ],
+)
+def test_sentiment_from_heldout_8_misses(text: str, expected: str) -> None:
+    assert sentiment(text) == expected, analyze(text).explanation
