@@ -3,8 +3,8 @@
 Reads the shared data (env FEEDBACK_DATA, else <repo root>/../shared/data, else
 /work/shared/data): the NHS FFT CSV (criticality < 0 negative, > 0 positive; the question
 inferred as evaluation.py does) and dev_comments.jsonl, plus held-out sets 1-8 from
-tests/feedback/analysis, whose errors have all been read (held-out 9 is never read here: it
-is the one independent measure left). Prints k-fold cross-validation
+tests/feedback/analysis, whose errors have all been read (held-out 9 and 10 are never read
+here: they are the independent measures left). Prints k-fold cross-validation
 figures for the hybrid and for the rules alone on the same folds, then trains on everything
 and writes feedback/analysis/model_weights.py.
 
