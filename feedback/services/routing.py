@@ -180,10 +180,11 @@ URGENT_ALERT = (
 
 async def alert_urgent(ticket_id: int, department_id: int, base_url: str) -> int:
     """Email every active lead of the department at once (through the outbox)."""
-    leads = await StaffUser.select(StaffUser.id, StaffUser.email).where(
-        (StaffUser.department == department_id)
-        & (StaffUser.role == "lead")
-        & (StaffUser.is_active == True)  # noqa: E712
+    leads = await StaffUser.raw(
+        "SELECT id, email FROM staff_user WHERE department = {} AND role = {} AND is_active = {}",
+        department_id,
+        "lead",
+        True,
     )
     hours = int(SLA_BY_PRIORITY["urgent"][0].total_seconds() // 3600)
     for lead in leads:

@@ -28,6 +28,14 @@ SKIPPED = "skipped"
 STATUSES = (PENDING, SENDING, SENT, DEAD, SKIPPED)
 
 
+_ENQUEUE = (
+    "INSERT INTO outbox_message (kind, business_key, recipient, subject, body_text, body_html, "
+    "headers, status, attempts, next_attempt_at, claimed_until, last_error, created_at, "
+    "sent_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, 0, {}, NULL, '', {}, NULL) "
+    "ON CONFLICT (business_key) DO NOTHING RETURNING id"
+)
+
+
 def log_event(event: str, level: int = logging.INFO, **fields: Any) -> None:
     """Ids, kinds and states only: recipients, subjects and bodies are PHI. `fields` is the key
     the app's JSON log formatter reads."""
@@ -62,26 +70,21 @@ async def enqueue(message: OutgoingEmail, keyring: KeyRing | None = None) -> boo
     recipient = message.recipient
     if keyring is not None:
         recipient = keyring.encrypt(recipient, recipient_context(message.business_key))
-    row = OutboxMessage(
-        kind=message.kind,
-        business_key=message.business_key,
-        recipient=recipient,
-        subject=message.subject,
-        body_text=message.text,
-        body_html=message.html or "",
-        headers=json.dumps(dict(message.headers)),
-        status=PENDING,
-        attempts=0,
-        next_attempt_at=now,
-        claimed_until=None,
-        last_error="",
-        created_at=now,
-        sent_at=None,
-    )
-    inserted = (
-        await OutboxMessage.insert(row)
-        .on_conflict(target=OutboxMessage.business_key, action="DO NOTHING")
-        .returning(OutboxMessage.id)
+    # Written out rather than built from an `OutboxMessage` instance: urgent alerts are queued
+    # inside survey submissions, where Piccolo's instance and query building cost more than
+    # the insert itself.
+    inserted = await OutboxMessage.raw(
+        _ENQUEUE,
+        message.kind,
+        message.business_key,
+        recipient,
+        message.subject,
+        message.text,
+        message.html or "",
+        json.dumps(dict(message.headers)),
+        PENDING,
+        now,
+        now,
     )
     if inserted:
         log_event("outbox.enqueued", outbox_id=inserted[0]["id"], kind=message.kind)
