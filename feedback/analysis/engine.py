@@ -26,7 +26,7 @@ from feedback.analysis.text import prepare
 from feedback.analysis.themes import THEMES, find_themes
 from feedback.analysis.urgency import urgent_events
 
-ANALYZER_VERSION = "hybrid-3.6"
+ANALYZER_VERSION = "hybrid-3.7"
 # The rules' note for a comment that only suggests something (sentiment.py).
 SUGGESTION_ONLY = "suggestion without complaint -> neutral"
 # Reason code when only the learned word model (not a rule) flags a safety event.
@@ -236,6 +236,11 @@ def run_rules(text: str, question: str | None = None) -> RuleRun | None:
             sentiment = "mixed"
             explanation.append(f"clear praise and clear criticism ({language}) -> mixed")
         clauses: tuple[ClauseScore, ...] = ()
+        if codes and sentiment in ("positive", "neutral"):
+            # As in English: a safety event is never praise, nor a plain fact.
+            sentiment = "mixed" if sentiment == "positive" else "negative"
+            polarity = min(polarity, -0.3) if sentiment == "negative" else polarity
+            explanation.append(f"urgent event -> {sentiment}")
     else:
         scored = score(prep, alarming=bool(codes))
         polarity, sentiment, clauses = scored.polarity, scored.label, scored.clauses
@@ -283,6 +288,10 @@ _URGENT_THEME = {
 }
 
 
+# A hazard of the building is a facilities complaint even where it caused the fall.
+_BUILDING_HAZARD = re.compile(r"wet floor|grit(?:ted)?|handrails?|ramps?")
+
+
 def _urgent_themes(
     found: dict[str, list[tuple[int, int, str]]],
     events: tuple[tuple[int, int, str], ...],
@@ -291,7 +300,8 @@ def _urgent_themes(
 ) -> dict[str, list[tuple[int, int, str]]]:
     """An urgent event marks the theme it is about; the places and objects inside it (the
     bathroom floor, the commode, the waiting room where a diagnosis was read out, "sent
-    home") are its setting, not a facilities or discharge complaint."""
+    home") are its setting, not a facilities or discharge complaint, unless the building
+    itself was the hazard (a wet floor, ungritted steps)."""
     found = {t: list(s) for t, s in found.items()}
 
     def clause_of(position: int) -> tuple[int, int]:
@@ -310,7 +320,11 @@ def _urgent_themes(
         for other, limit in (("facilities", (lo, hi)), ("discharge_followup", (start, end))):
             spans = found.get(other)
             if spans and other != theme:
-                kept = [s for s in spans if not limit[0] <= s[0] < limit[1]]
+                kept = [
+                    s
+                    for s in spans
+                    if not limit[0] <= s[0] < limit[1] or _BUILDING_HAZARD.fullmatch(s[2])
+                ]
                 if kept:
                     found[other] = kept
                 else:
@@ -357,6 +371,10 @@ def analyze(text: str, question: str | None = None) -> Analysis:
                 f"{_term(n)} ({v:+.2f})" for n, v in top_terms(words, model.urgent, positive=True)
             )
             explanation.append(f"model urgent {MODEL_URGENT} (p={decision.urgent_p:.2f}): {terms}")
+            if not set(_URGENT_THEME.values()) & set(run.found_themes):
+                # A safety event the rules did not name is routed as clinical care.
+                run.found_themes["clinical_care"] = []
+                explanation.append(f"urgent {MODEL_URGENT} -> theme clinical_care")
         best = LABELS.index(label)
         terms = ", ".join(f"{_term(n)} ({v:+.2f})" for n, v in decision.terms)
         explanation.append(

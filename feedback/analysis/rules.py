@@ -200,8 +200,10 @@ FACT_RULES = _rules(
             "missing",
         ),
         (
-            r"\bhad to (?:repeat|chase|keep|call|ask|come back|fight|figure|translate|push|beg|"
-            r"drive|explain|go back|remind|wait|find|bring|be lifted|sort)\b",
+            r"\b(?<!never )(?<!not )(?<!didn't )(?:had|have|having) to (?:repeat|chase|keep|call|"
+            r"ask|come back|fight|figure|translate|push|beg|drive|explain|go back|remind|wait|find|"
+            r"bring|be lifted|sort|tell (?:my|the|our|his|her) (?:whole )?story)\b|"
+            r"\b(?:from the (?:start|beginning)|(?:all )?over again) every time\b",
             -0.45,
             "had to",
         ),
@@ -233,13 +235,19 @@ FACT_RULES = _rules(
             r"cancellation|late|facility) fee\b|\bcollections\b|\bpast due\b|\bout of network\b|"
             r"\b(?:claim|coverage) (?:was |got |is )?denied\b|\bdenying\b|\beye[- ]watering\b|"
             r"\bdaylight robbery\b|\bextortionate\b|\brip[- ]?off\b|\bripped (?:me |us )?off\b|"
-            r"\bout of (?:my |our )?(?:own )?pocket\b|\b(?:wasn't|was not|weren't|were not|isn't|"
+            r"\bout of (?:my |our )?(?:own )?pocket\b|\bthrough the roof\b|\b(?:wasn't|was not|weren't|were not|isn't|"
             r"is not|not) covered\b",
             -0.5,
             "billing problem",
         ),
         (
-            r"\b(?:was|were|is|are) not(?= ?[.!;]|$)",
+            r"\b(?:sick (?:and tired )?of|fed up (?:with|of)|loud enough for (?:the whole|the "
+            r"entire|everyone|everybody|all|the rest))\b",
+            -0.6,
+            "fed up",
+        ),
+        (
+            r"\b(?:was|were|is|are) not(?= ?[.!;:]|$)",
             -0.6,
             "elliptical not",
         ),
@@ -252,7 +260,9 @@ FACT_RULES = _rules(
         (
             r"\b(?:cancel(?:l)?ed|rescheduled|bumped|moved) (?:on me|my|it|again|twice|\w+ times)\b|"
             r"\b(?:\d+|two|three|four|five|six) (?:times|calls|phone calls|attempts|tries|visits|"
-            r"cancell?ations|postponements)\b|\b(?:was|were|got|been|being|keeps? getting|kept "
+            r"cancell?ations|postponements)\b|\b(?:\d+|three|four|five|six|seven|eight) different "
+            r"(?:\w+ ){0,2}(?:doctors|gps|consultants|coordinators|nurses|midwives|therapists|"
+            r"workers|people|registrars)\b|\b(?:was|were|got|been|being|keeps? getting|kept "
             r"getting) (?:\w+ )?(?:cancell?ed|postponed|bumped)\b|"
             r"\bnot so much\b",
             -0.35,
@@ -415,7 +425,9 @@ PRAISE_RULES = _rules(
             r"well organi[sz]ed|nailed it|like clockwork|as long as (?:i|we|he|she) needed|"
             r"(?:sorted|fixed) (?:my|his|her|the) \w+ out|wish (?:i|we)(?:'d| had) (?:come|gone) "
             r"sooner|before (?:i|we)(?:'d| had)? (?:even )?sat down|waived|drew (?:\w+ )?diagrams?|"
-            r"(?:nearly |almost )?died laughing)\b",
+            r"(?:nearly |almost )?died laughing|(?:stress|hassle|pain)[- ]free|(?:minutes|seconds) "
+            r"flat|sorted out (?:my|his|her|the|our)|never had to (?:ask|chase|wait|repeat)|"
+            r"(?:kept|keeps|keeping) me going|(?:well )?under control)\b",
             0.7,
             "praise",
         ),
@@ -431,7 +443,8 @@ PRAISE_RULES = _rules(
             r"\b(?:called me (?:the same day|the next day|the day after|herself|himself|back)|"
             r"followed up|checking (?:on|how) (?:me|i)|checked on (?:me|us)|"
             r"within (?:a day|24 hours|the hour)|handled (?:it|everything|the)|reversed|"
-            r"washed (?:their|her|his) hands|always knocked|knocked and waited|kept me covered)\b",
+            r"washed (?:their|her|his) hands|always knocked|knocked and waited|kept me covered|"
+            r"(?:rang|called|phoned) (?:\w+ ){0,3}to check (?:in|on))\b",
             0.45,
             "good service act",
         ),

@@ -102,7 +102,7 @@ _STRONG: dict[str, str] = {
         r"(?:seen|called in|taken in) at \d{1,2}[:.]\d{2}|(?:wait\w*|sat|sitting) "
         r"(?:\w+ ){0,4}most of the (?:afternoon|morning|day|evening)|"
         r"(?:exactly |right )?when (?:promised|they said)|heaving|waiting long|"
-        r"took (?:them |us |me )?(?:\w+ ){0,2}(?:weeks|months) to|"
+        r"took (?:them |us |me )?(?:\w+ ){0,2}(?:days|weeks|months) to|"
         r"(?:hours?|hrs?|minutes?|mins?) (?:past|after|beyond) (?:my|our|the) "
         r"(?:appointment|scheduled|booked|allotted)|like clockwork|before (?:i|we)(?:'d| had)? "
         r"(?:even )?sat down|(?:\d+|two|three|four|five|six|seven|eight|nine|ten|twelve|"
@@ -141,7 +141,8 @@ _STRONG: dict[str, str] = {
         r"(?:more|left (?:\w+ )?|still) confused|"
         r"talk(?:s|ed|ing)? (?:at|down to) (?:me|us|her|him|you)|"
         r"(?:every time|whenever|when) (?:i|we) asked (?:a |any |him |her |them )?(?:\w+ )?"
-        r"questions?)\b"
+        r"questions?|(?:nobody|no one|no-one) said (?:a word|anything)|(?:tell|telling|explain|"
+        r"explaining) (?:my|the|our|his|her) (?:whole )?story)\b"
     ),
     "staff_attitude": (
         r"\b(?:rude\w*|kind(?:ly|ness|est|er)?|friendl\w+|unfriendly|polite\w*|impolite|"
@@ -180,7 +181,8 @@ _STRONG: dict[str, str] = {
         r"did (?:their|her|his) (?:very )?best|run off (?:their|her|his) feet|"
         r"hate (?:their|her|his) jobs?|on (?:her|his|their) (?:mobile |cell |own )?phones?"
         r"(?! (?:call|number))|contempt|shout-?out to|hats off to|kudos to|"
-        r"knew (?:every|each) (?:\w+ )?names?|went out of (?:their|her|his) way|"
+        r"(?:knew|remembered) (?:every|each|my|our|his|her|their) (?:\w+ )?names?|"
+        r"went out of (?:their|her|his) way|"
         r"made (?:it|everything|the whole thing|me|us|my \w+) (?:feel )?(?:as )?(?:\w+ )?"
         r"(?:comfortable|painless|bearable|relaxed|at ease)(?: as possible)?)\b|"
         rf"\b{_JUDGEMENT} {_STAFF}\b|\b{_STAFF}\b(?:\s+\w+){{0,3}}?\s+"
@@ -211,7 +213,8 @@ _STRONG: dict[str, str] = {
         rf"the (?:procedure|surgery|operation) (?:was|went)|{_JUDGEMENT} {_DOCTOR}|"
         rf"{_DOCTOR}(?: \w+){{0,2}} (?:was|is|were|are) (?:\w+ )?(?:{_JUDGEMENT}|thorough|"
         r"knowledgeable|skilled|competent|incompetent|gentle|careful|careless))\b"
-        r"|\b(?:(?:caught|spotted) that|got (?:me|him|her|them) (?:\w+ )?(?:walking|moving|"
+        r"|\b(?:(?:caught|spotted) that|(?:now )?walking (?:again|without (?:a|my|his|her) "
+        r"(?:stick|frame|crutch\w*))|got (?:me|him|her|them) (?:\w+ )?(?:walking|moving|"
         r"back on)|(?:read|looked at) (?:my|his|her|the) (?:\w+ )?notes|didn't hurt|"
         r"(?:waits?|waited|waiting) (?:\w+ ){0,2}for (?:pain|medication|meds|painkillers|"
         r"insulin|antibiotics)|looked at (?:my|the) \w+ for)\b"
@@ -235,13 +238,14 @@ _STRONG: dict[str, str] = {
         r"wheelchairs?|accessible|stairs|temperature|freezing|"
         r"boiling|too (?:hot|cold|warm)|(?:was|were|so|very|really|bit|freezing|boiling) "
         r"(?:cold|hot)|smell\w*|stank|stunk|trash|bins?|rubbish (?:on|in|everywhere)|tv|"
-        r"televisions?|buildings?|facilit\w+|equipment|chairs?|seats?|seating|benches|"
+        r"televisions?|buildings?|facilit\w+(?! fees?)|equipment|chairs?|seats?|seating|benches|"
         r"walkway|shuttle|decor|lighting|waiting (?:room|area)s? (?:was|were|is|are|"
         r"had|has)|hallways? (?:was|were|is)|corridors? (?:was|were|is)|soap|urine|bleach|"
         r"floors?|modern|new building|environment|ward was|rooms? (?:was|were|is|are)|"
         r"single rooms?|side rooms?|crumbs|stains?|mould|mold|pests?|cockroach\w*|"
         r"mattress\w*|pillows?|blankets?|uncomfortable (?:bed|chair)s?|beds? (?:was|were|"
-        r"is|are))\b"
+        r"is|are)|wet floor|grit(?:ted)?|handrails?|ramps?|chapel|(?:prayer|multi-faith|"
+        r"quiet) room)\b"
     ),
     "discharge_followup": (
         r"\b(?:discharg\w+|follow[- ]?ups?|followed up|follow(?:ing)? up|(?:test|lab|blood|"
@@ -257,7 +261,9 @@ _STRONG: dict[str, str] = {
         r"(?:got|came|went) home|(?:arranged|sorted|set up|in place) before (?:he|she|i|we|"
         r"they) (?:left|went home)|(?:prescription|referral|letter|results?) (?:\w+ ){0,2}"
         r"never (?:reached|arrived|came|got to)|(?:gp|doctor) had no idea|(?:don't|do not|"
-        r"didn't|did not|never) (?:seem to )?talk to each other)\b"
+        r"didn't|did not|never) (?:seem to )?talk to each other|care co-?ordinators?|"
+        r"continuity of care|(?:rang|called|phoned) (?:me |us )?(?:\w+ ){0,3}(?:to check in|"
+        r"just to check))\b"
     ),
     "digital": (
         r"\b(?:portal|mychart|apps?|website|web site|online|texts?|texted|text message\w*|"
@@ -277,8 +283,12 @@ _STRONG: dict[str, str] = {
         r"data (?:breach|protection)|for (?:all|everyone) to (?:see|hear)|read (?:out|aloud)|"
         r"reading out|to the (?:entire|whole) (?:bay|ward|waiting room|room|department)|"
         r"(?:drew|drawn|closed|pulled) (?:the )?curtains?|curtains? (?:drawn|closed|"
-        r"pulled|open)|(?<!seen )(?<!treated )(?<!went )(?<!go )(?<!paid )privately|"
-        r"in private|somewhere private|out of earshot|away from the "
+        r"pulled|open)|(?<!seen )(?<!treated )(?<!went )(?<!go )(?<!paid )(?<!someone )"
+        r"privately|in private|somewhere private|out of earshot|(?:loud enough|for) (?:the "
+        r"whole|the entire|everyone|everybody|all|the rest|the (?:queue|waiting room|ward|bay|"
+        r"shop)) (?:\w+ )?(?:to )?hear|(?:called|shouted|yelled) (?:out )?across|"
+        r"(?:partner|husband|wife|mum|mom|dad|parents?) (?:had )?"
+        r"(?:stepped|was|were|went) out|away from the "
         r"(?:queue|counter|desk|other patients|waiting room|others))\b"
     ),
 }
@@ -307,7 +317,7 @@ _WEAK: dict[str, str] = {
         r"vaccin\w+|drilling|crown|fillings?|surgeon|nursing|treated|ward|"
         r"bloods|blood test|cannula|catheter|epidural|labour|labor|delivery|birth)\b"
     ),
-    "billing": r"\b(?:pay|cost|free)\b",
+    "billing": r"\b(?:pay|cost|(?<!-)free)\b",
     "facilities": (
         r"\b(?:rooms?|beds?|waiting (?:room|area)|hallway|corridor|cold|hot|quiet|bathrooms?|"
         r"toilets?|showers?|"
@@ -331,12 +341,16 @@ _CUE_SET = PatternSet([_STRONG[t] for t in THEMES] + [_WEAK[t] for t in THEMES])
 
 # Spanish cues, so Spanish survey answers are routed too.
 _SPANISH: dict[str, re.Pattern[str]] = {
-    "wait_time": re.compile(r"\b(?:esper\w+|tard\w+|demora|rápid\w+|lent\w+)\b"),
+    "wait_time": re.compile(
+        r"\b(?:esper\w+|tard\w+|demora|rápid\w+|lent\w+|a la hora|puntual\w*)\b"
+    ),
     "communication": re.compile(
         r"\b(?:explic\w+|información|informaron|intérprete|"
-        r"escuch\w+|avis\w+|nadie (?:nos |me |le )?dijo)\b"
+        r"escuch\w+|avis\w+|nadie (?:nos |me |le )?dijo|en español|traduc\w+)\b"
     ),
-    "staff_attitude": re.compile(r"\b(?:amable\w*|groser\w+|trato|respeto|atent\w+)\b"),
+    "staff_attitude": re.compile(
+        r"\b(?:amable\w*|groser\w+|trato|respeto|atent\w+|(?:muy )?paciente con|cariños\w*)\b"
+    ),
     "clinical_care": re.compile(
         r"\b(?:atención médica|tratamiento|medicamento\w*|dolor|"
         r"diagnóstico|cirugía)\b"

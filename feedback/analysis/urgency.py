@@ -35,7 +35,8 @@ _SINGLE: tuple[tuple[str, str], ...] = tuple(
             "medication_error",
             r"\b(?:wrong|incorrect|someone else'?s) (?:\w+ ){0,3}(?:med\w*|pills?|doses?|drugs?|"
             r"prescriptions?|insulin|tablets?|injections?|iv|infusion)\b|"
-            r"\b(?:overdos\w+|double dose|medication error|dosing error|"
+            r"\b(?:overdos\w+(?! (?:risk|kit|advice|leaflet|information))|double dose|"
+            r"medication error|dosing error|"
             r"\w+ times the (?:dose|amount)|(?:insulin|dose|medication|meds|shot) twice)\b|"
             r"\b(?:gave|given|got|give) (?:me |him |her |them |my \w+ )?(?:my |his |her )?"
             r"(?:\w+ ){0,3}twice\b(?=.*\b(?:insulin|dose|med\w*|pill|shot))|"
@@ -117,7 +118,8 @@ _SINGLE: tuple[tuple[str, str], ...] = tuple(
             r"hands\b|\bsame gloves\b|\bwithout changing gloves\b|\bdirty (?:needles?|"
             r"instruments?|equipment|syringe)\b|\breused? (?:needles?|syringes?)\b|"
             r"\bcontaminat\w+|\bblood (?:all )?on the (?:sheets|floor|bed|chair)\b|"
-            r"\b(?:c\.? ?diff|mrsa|sepsis)\b(?! (?:swab|screen|test|check))",
+            r"\b(?:c\.? ?diff(?:icile)?|mrsa|sepsis)\b(?! (?:swab|screen|test|check|leaflet|"
+            r"poster|information|awareness|training|signs|pathway))",
         ),
         (
             "neglect",
@@ -176,12 +178,16 @@ _CONCEPTS: tuple[tuple[str, str], ...] = (
         rf"(?:\w+ ){{0,3}}{_MED}\b|"
         rf"\b{_MED} (?:\w+ ){{0,4}}(?:another|other|different|wrong) "
         rf"(?:patient|person|man|woman|lady)|"
-        r"\b\d+ ?(?:mg|ml|mcg|micrograms?|milligrams?|units)\b[^.!?]{0,30}\binstead of\b|"
-        r"\binstead of (?:the |my |his |her )?\d+ ?(?:mg|ml|mcg|micrograms?|units)\b|"
+        r"\b\d+ ?(?:mg|ml|mcg|micrograms?|milligrams?|units)\b[^.!?]{0,30}\b(?:instead of|"
+        r"rather than|not (?:the|her|his|my) (?:usual|normal))\b|"
+        r"\b(?:instead of|rather than) (?:the |my |his |her |their )?(?:usual |normal )?"
+        r"\d+ ?(?:mg|ml|mcg|micrograms?|units)\b|"
         rf"\b{_MED} (?:\w+ ){{0,2}}(?:given|gave|administered|injected|had) twice\b|"
         r"\b(?:ten|\d+|two|three|four|five) times (?:stronger|weaker|too strong|the strength)\b|"
-        rf"\b(?:ten|\d+|two|three|four|five|double|triple) times (?:the |what |more than )"
+        rf"\b(?:ten|\d+|two|three|four|five|double|triple) times (?:the |more than )"
         rf"(?:\w+ ){{0,4}}(?:prescribed|wrote|dose|amount|should|{_MED})|"
+        r"\b(?:ten|\d+|two|three|four|five|double|triple) times what (?:\w+ ){0,3}"
+        r"(?:prescribed|wrote|ordered|should|dose|amount)|"
         rf"\b(?:double|doubled|two|extra|second) (?:\w+ )?(?:doses?|lots of (?:\w+ )?{_MED})|"
         rf"\b(?:mixed up|mix[- ]up (?:with|of)|muddled up) (?:\w+ ){{0,2}}{_MED}\b|"
         rf"\b{_MED} (?:\w+ ){{0,2}}(?:mixed up|muddled up|not given|never given|missed for|"
@@ -215,7 +221,11 @@ _CONCEPTS: tuple[tuple[str, str], ...] = (
         r"\b(?:ending|end) (?:things|it)\b|\b(?:take|taking|took) (?:all )?(?:my|his|her) "
         r"(?:own )?(?:life|lives)\b|\b(?:take|taking|took|swallow\w*) (?:all|the whole "
         r"(?:box|packet|bottle)) (?:of )?(?:my |his |her |the )?(?:tablets|pills|meds)\b|"
-        r"\bstockpil\w+|\bhurting (?:her|him|my|them)sel\w+|\bharming (?:her|him|my|them)"
+        r"\bstockpil\w+|\bsaving (?:up )?(?:all )?(?:my|his|her|their) (?:tablets|pills|meds|"
+        r"medication|painkillers)\b|\b(?:told|telling) (?:them|him|her|the \w+) (?:that )?"
+        r"(?:i|he|she) (?:had|have|has) a plan\b|\bwon't be (?:around|here) (?:for|by|much|"
+        r"to see)\b|\b(?:sorted|put) (?:all )?my (?:things|affairs|stuff) (?:out|in order)\b|"
+        r"\bwritten (?:the|my) (?:letters|goodbyes?|notes?)\b|\bhurting (?:her|him|my|them)sel\w+|\bharming (?:her|him|my|them)"
         r"sel\w+|\bcut(?:ting|s)? (?:her|him|my|them)sel\w+|\bthoughts? of (?:dying|death|"
         r"ending|killing|not being)\b|\b(?:jump|jumping) (?:off|in front of)\b|"
         r"\bhang(?:ing)? (?:my|him|her)self\b|\bnot (?:want|wanting) to (?:live|"
@@ -247,7 +257,10 @@ _CONCEPTS: tuple[tuple[str, str], ...] = (
         r"\b(?:shout\w*|yell\w*|scream\w*|snapp\w*|told|tells?|telling|said) (?:\w+ ){0,3}"
         r"['\"]?shut up\b|\bstupid (?:old )?(?:woman|man|cow|girl|boy|bitch|idiot)\b|"
         rf"\b(?:called|calling) {_KIN} (?:a |an )?(?:\w+ )?(?:idiot|bitch|cow|liar|junkie|"
-        rf"pig|animal|waste of space)\b|\bpinned (?:{_KIN} )?down\b",
+        rf"pig|animal|waste of space)\b|\bpinned (?:{_KIN} )?down\b|"
+        rf"\b(?:pinned|pushed|shoved|slammed|held|grabbed) {_KIN} (?:\w+ )?(?:against|into|up "
+        rf"against|to) (?:the|a) (?:wall|bed|floor|door|chair)\b|"
+        r"\b(?:by|round|around) (?:my|his|her|their|the) (?:throat|neck|hair)\b",
     ),
     (
         "discrimination",
@@ -362,7 +375,11 @@ _CONCEPTS: tuple[tuple[str, str], ...] = (
         r"[^.!?]{0,40}\b(?:off|from|used on|left from|after) (?:the )?(?:previous|last|other|"
         r"another) (?:patient|person|lady|man)|"
         r"\bwiped? (?:them|it|the \w+) (?:down |over )?with a (?:tissue|napkin|paper towel|"
-        r"cloth)\b|\b(?:no|without|never (?:put on|changed)) (?:fresh|new|clean) gloves\b",
+        r"cloth)\b|\b(?:no|without|never (?:put on|changed)) (?:fresh|new|clean) gloves\b|"
+        r"\b(?:didn't|did not|never|without|not) chang\w* (?:his |her |their |the |any )?gloves\b|"
+        r"\b(?:not|wasn't|weren't|never) (?:from |in )?(?:a )?(?:sealed|sterile|steril\w+) "
+        r"(?:pouch|pack\w*|bag|wrapper)\b|\bunsterile\b|\bunsterili[sz]ed\b|"
+        r"\bsin (?:bata|guantes|mascarilla)\b|\bsin limpiar\w*\b",
     ),
     (
         "neglect",
@@ -395,7 +412,11 @@ _CONCEPTS: tuple[tuple[str, str], ...] = (
         r"before|from|since|until|in the))|"
         r"\b(?:nobody|no one|no-one|never|not once)\b (?:\w+ ){0,2}(?:checked|emptied|changed|"
         r"looked at) (?:my|his|her|their|the) (?:catheter|stoma|drain|dressing|pad|drip|wound|"
-        r"obs|observations)\b",
+        r"obs|observations|vitals|blood sugars?)\b|"
+        r"\b(?:nobody|no one|no-one)\b (?:\w+ ){0,2}(?:brought|gave|offered) (?:me |him |her |"
+        r"us )?(?:any )?(?:water|a drink|food|anything to (?:eat|drink))\b|"
+        r"\b(?:wet|soiled) (?:myself|himself|herself|themselves)\b[^.!?]{0,60}\b(?:sat|lay|left|"
+        r"lying|sitting) in it\b",
     ),
     (
         "severe_pain_untreated",
@@ -416,7 +437,8 @@ _NEGATED = compile_fast(
     r"saw|had|have|any|a|one|once|ever|witnessed|experienced))?|\bnon-?|"
     r"\b(?:worried|afraid|scared|risk of|at risk|prevent\w*|in case|might|avoid\w*|"
     r"made sure|so (?:he|she|i|they) (?:didn't|wouldn't|couldn't))(?: \w+){0,3}|"
-    r"\bif (?:\w+ ){0,3}ever(?: \w+){0,3}|"
+    r"\bif (?:\w+ ){0,3}ever(?: \w+){0,3}|\bif (?:i|he|she|we|you|they|mum|dad)(?:'d| had)"
+    r"(?: \w+){0,2}|"
     r"\b(?:asked|ask|asks|asking|screen\w*|check\w*) (?:\w+ ){0,3}(?:if|whether)\b"
     r"[^.!?]{0,40}|\b(?:screen\w*|test\w*|swab\w*|check\w*) for) ?$"
 )
@@ -431,12 +453,16 @@ _PAIN = compile_fast(
     r"kidney stone|broken (?:\w+ )?(?:bone|leg|arm|hip)|(?:8|9|10|eight|nine|ten) ?"
     r"(?:/|out of) ?(?:10|ten)|in (?:so much|that much|such) pain|sickle[- ]cell|"
     r"in (?:full |a )?crisis|doubled over|(?:vomiting|shaking|passing out|fainting) "
-    r"(?:\w+ )?(?:with|from) (?:the )?pain)\b"
+    r"(?:\w+ )?(?:with|from) (?:the )?pain|screaming (?:\w+ )?(?:all (?:night|nite|day)|for "
+    r"hours))\b"
 )
 _UNTREATED = compile_fast(
     r"\b(?:refused|no pain (?:relief|medication|meds)|without (?:any )?(?:pain )?"
     r"(?:relief|medication|meds)|nothing for (?:the )?pain|couldn't have anything|"
-    r"waited|sat in|for (?:\d+|two|three|four|five|six|several) hours|suffer\w*|"
+    r"waited|sat in|for (?:nearly |almost |over |about |more than )?(?:\d+|two|three|four|five|"
+    r"six|several) hours|suffer\w*|nothing (?:was )?given|(?:has|had|have) to sign (?:it )?off|"
+    r"without (?:a |his |her )?signature|(?:pump|pca|epidural) (?:\w+ )?(?:wasn'?t|was not|"
+    r"isn'?t|stopped|not) working|(?:pump|pca|epidural) ran out|"
     r"ignored|before anyone|anything stronger|something stronger|nothing stronger|begg\w+ "
     r"for help|wait (?:my|your|her|his) "
     r"turn|wouldn't give|would not give|(?:only|just|two|2) (?:\w+ )?(?:paracetamol|"

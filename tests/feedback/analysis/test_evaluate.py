@@ -3,10 +3,10 @@
 Where the engine meets a target, the test asserts the target itself. Where it does not yet,
 the floor is the figure the engine reached, so a regression shows; the docs list those misses.
 
-hybrid-3.6 learns from the dev set, held-out 1-8 and the NHS file (bench/train_sentiment.py),
+hybrid-3.7 learns from the dev set, held-out 1-9 and the NHS file (bench/train_sentiment.py),
 so those figures are training-set figures now; the honest measures are the cross-validation
-figures in docs/analysis.md and held-out 9 and 10, written by authors who never saw the engine,
-which nothing was trained or tuned on.
+figures in docs/analysis.md and held-out 10 and 11, written by authors who never saw the
+engine, which nothing was trained or tuned on.
 
 Tests that need the shared data fail when the CI environment variable is set and the file
 is missing (a CI run must measure, not silently skip); elsewhere they skip.
@@ -123,15 +123,20 @@ HELDOUT_FLOORS = {
     # 3.2 scored 0.67, 0.827, 0.692, 0.55, 0.647 and 3.5 0.71, 0.880, 0.703, 0.60, 0.75; its
     # errors were read for 3.6, which trains on it.
     "heldout_comments_8.jsonl": (100, Floors(0.90, 0.98, 0.78, URGENT_RECALL, URGENT_PRECISION)),
-    # Held-out 9 (100), fifth independent author, written before held-out 8's errors were
-    # read: the honest measure, nothing trained or tuned on it. 3.5: 0.73, 0.871, 0.683,
-    # 0.60 (12 of 20), 0.706; 3.6: 0.80, 0.871, 0.689, 0.65 (13 of 20), 0.722. Every figure
-    # is below its target.
-    "heldout_comments_9.jsonl": (100, Floors(0.80, 0.87, 0.68, 0.65, 0.72)),
+    # Held-out 9 (100), fifth independent author. As the final measure (aggregates only) 3.5
+    # scored 0.73, 0.871, 0.683, 0.60, 0.706 and 3.6 0.80, 0.871, 0.689, 0.65, 0.722; its
+    # errors were read for 3.7, which trains on it.
+    "heldout_comments_9.jsonl": (100, Floors(0.92, POS_NEG, 0.77, URGENT_RECALL, URGENT_PRECISION)),
     # Held-out 10 (100), sixth independent author, half short survey answers and half online
     # reviews, written after 3.6 was finished: unseen, aggregates only. 3.5: 0.75, 0.971,
-    # 0.739, 0.80 (16 of 20), 0.762; 3.6: 0.72, 0.957, 0.742, 0.80, 0.80.
-    "heldout_comments_10.jsonl": (100, Floors(0.72, 0.95, 0.74, 0.80, URGENT_PRECISION)),
+    # 0.739, 0.80 (16 of 20), 0.762; 3.6: 0.72, 0.957, 0.742, 0.80, 0.80; 3.7: 0.77, 0.986,
+    # 0.746, 0.85 (17 of 20), 0.809.
+    "heldout_comments_10.jsonl": (100, Floors(0.77, POS_NEG, 0.74, 0.85, URGENT_PRECISION)),
+    # Held-out 11 (100), seventh independent author (a month of a trust's feedback, urgent
+    # events told without their keywords), written before 3.7: unseen, aggregates only.
+    # 3.5: 0.73, 0.941, 0.688, 0.75, 0.652; 3.6: 0.78, 0.956, 0.698, 0.80, 0.667; 3.7: 0.79,
+    # 0.941, 0.723, 0.85 (17 of 20), 0.708.
+    "heldout_comments_11.jsonl": (100, Floors(0.79, POS_NEG, 0.72, 0.85, 0.70)),
 }
 
 

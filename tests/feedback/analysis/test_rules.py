@@ -504,6 +504,22 @@ def test_new_theme_cues() -> None:
         ("Physio was arranged before she left the ward.", "discharge_followup", None),
         ("The prescription never reached the pharmacy.", "discharge_followup", None),
         ("The hospital and the GP clearly don't talk to each other.", "discharge_followup", None),
+        # 3.7, from held-out 9's theme misses
+        ("Clinic was an hour late starting and nobody said a word.", "communication", None),
+        ("Fed up of telling my story to every new doctor.", "communication", None),
+        ("She asked my address loud enough for the whole queue to hear.", "privacy", None),
+        ("The nurse asked her questions once my husband had stepped out.", "privacy", None),
+        ("Slipped on a wet floor by reception with no sign up.", "facilities", None),
+        ("A handrail on the entrance ramp would help.", "facilities", None),
+        # A facility fee is billing, not the building.
+        ("A $200 facility fee for a phone call.", "billing", "facilities"),
+        ("Had a new care coordinator every few months.", "discharge_followup", None),
+        ("The nurse phoned every Friday just to check in.", "discharge_followup", None),
+        ("Dr Osei remembered my daughter's name from last year.", "staff_attitude", None),
+        ("After the physio I'm walking without a stick.", "clinical_care", None),
+        ("It took four days to get a simple repeat sorted.", "wait_time", None),
+        ("La doctora fue muy paciente con mi abuela.", "staff_attitude", None),
+        ("Nos atendieron a la hora, muy bien.", "wait_time", None),
     ],
 )
 def test_theme_cues_from_heldout_misses(text: str, present: str, absent: str | None) -> None:
@@ -603,6 +619,28 @@ def rule_urgent(text: str) -> tuple[str, ...]:
             "tumour.",
             "misdiagnosis_harm",
         ),
+        # 3.7, from held-out 9's misses
+        ("The night nurse held him against the bed by his throat.", "abuse"),
+        ("A carer had her round the neck to keep her still.", "abuse"),
+        (
+            "He says he won't be around for the next appointment and has sorted his affairs out.",
+            "self_harm",
+        ),
+        ("I told the crisis team I'd been saving up my pills.", "self_harm"),
+        ("Estaba aislado por C. difficile y entraban sin guantes.", "infection_control"),
+        (
+            "The nurse took bloods and didn't change her gloves before the next patient.",
+            "infection_control",
+        ),
+        ("The chemist gave Dad 10mg tablets rather than his usual 2.5mg.", "medication_error"),
+        ("Left on a trolley all night and no one brought him a drink.", "neglect"),
+        ("She wet herself waiting for a commode and was left sitting in it.", "neglect"),
+        (
+            "His pain was 9 out of 10 after the op and nothing was given because the doctor had to "
+            "sign it off.",
+            "severe_pain_untreated",
+        ),
+        ("Her epidural stopped working and she was screaming all night.", "severe_pain_untreated"),
     ],
 )
 def test_urgent_rules_from_heldout_misses(text: str, reason: str) -> None:
@@ -626,13 +664,18 @@ def test_urgent_rules_from_heldout_misses(text: str, reason: str) -> None:
         "If I ever get the wrong dose, who should I tell?",
         "They let me write my reason for visit down rather than say it out loud.",
         "Please put no food or water after midnight on the letter in bigger print.",
+        # 3.7
+        "Asked three times what the new tablets were for and still don't know.",
+        "If I'd tripped on that loose carpet I would have complained.",
+        "The pharmacist explained the overdose risk with the new painkillers.",
+        "The sepsis information leaflet was really clear.",
     ],
 )
 def test_urgent_rules_from_heldout_misses_keep_precision(text: str) -> None:
     assert rule_urgent(text) == ()
 
 
-# --- hybrid-3.6: sentiment from held-out 8's misses -------------------------------------------
+# --- hybrid-3.6 and 3.7: sentiment from held-out 8's and 9's misses --------------------------
 
 
 @pytest.mark.parametrize(
@@ -653,7 +696,21 @@ def test_urgent_rules_from_heldout_misses_keep_precision(text: str) -> None:
         ("For once nobody dropped the ball.", "positive"),
         ("They waived the late fee.", "positive"),
         ("Great GP, but the blood test wasn't covered and I paid out of pocket.", "mixed"),
+        # 3.7, from held-out 9's misses
+        # "free" in "stress-free" is no price.
+        ("Stress-free from start to finish.", "positive"),
+        ("Seen by four different registrars in a week.", "negative"),
+        ("My pain was kept well under control and I never had to ask twice.", "positive"),
+        ("The community nurse phoned to check in every week and it kept me going.", "positive"),
+        ("Lovely nurses, but I'm sick of being charged for parking.", "mixed"),
+        ("The prices have gone through the roof.", "negative"),
+        ("Fed up of telling my story to every new doctor.", "negative"),
+        (
+            "Friendly pharmacist, but she read my medication out loud enough for everyone to hear.",
+            "mixed",
+        ),
+        ("La enfermera estaba sonriendo y nos explicó todo.", "positive"),
     ],
 )
-def test_sentiment_from_heldout_8_misses(text: str, expected: str) -> None:
+def test_sentiment_from_heldout_misses(text: str, expected: str) -> None:
     assert sentiment(text) == expected, analyze(text).explanation
