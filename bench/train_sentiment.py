@@ -2,8 +2,8 @@
 
 Reads the shared data (env FEEDBACK_DATA, else <repo root>/../shared/data, else
 /work/shared/data): the NHS FFT CSV (criticality < 0 negative, > 0 positive; the question
-inferred as evaluation.py does) and dev_comments.jsonl, plus held-out sets 1-9 from
-tests/feedback/analysis, whose errors have all been read (held-out 10 and 11 are never read
+inferred as evaluation.py does) and dev_comments.jsonl, plus held-out sets 1-10 from
+tests/feedback/analysis, whose errors have all been read (held-out 11 and 12 are never read
 here: they are the independent measures left). Prints k-fold cross-validation
 figures for the hybrid and for the rules alone on the same folds, then trains on everything
 and writes feedback/analysis/model_weights.py.
@@ -143,6 +143,7 @@ def load_all() -> list[Example]:
         ("heldout_comments_7.jsonl", "h7"),
         ("heldout_comments_8.jsonl", "h8"),
         ("heldout_comments_9.jsonl", "h9"),
+        ("heldout_comments_10.jsonl", "h10"),
     ):
         examples += load_jsonl(HELDOUT / name, group)
     ours = len(examples)
@@ -282,7 +283,7 @@ GRID = [(a, d) for a in (0.5, 0.6, 0.7, 0.8, 0.9, 1.01) for d in (0.0, 0.05, 0.1
 
 def cross_validate(examples: list[Example], k: int, seed: int, **options: float) -> None:
     fold = folds(examples, k, seed)
-    groups = ["dev", "h1", "h2", "h3", "h4", "h5", "h6", "h7", "h8", "h9", "ours", "nhs"]
+    groups = ["dev", "h1", "h2", "h3", "h4", "h5", "h6", "h7", "h8", "h9", "h10", "ours", "nhs"]
     hybrid = {g: Score() for g in groups}
     rules = {g: Score() for g in groups}
     grid = {g: Score() for g in GRID}

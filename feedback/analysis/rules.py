@@ -166,7 +166,7 @@ FACT_RULES = _rules(
         (
             r"\bnever (?:once )?(?:got|received|heard|called|came|happened|showed|arrived|got back|"
             r"returned|answered|explained|told|followed up|applied|responded|replied|looked|"
-            r"listened|gave|reached|got to|turned up)\b",
+            r"listened|gave|reached|got to|turned up|shows|works|loads|updates)\b",
             -0.6,
             "never happened",
         ),
@@ -235,13 +235,17 @@ FACT_RULES = _rules(
             r"cancellation|late|facility) fee\b|\bcollections\b|\bpast due\b|\bout of network\b|"
             r"\b(?:claim|coverage) (?:was |got |is )?denied\b|\bdenying\b|\beye[- ]watering\b|"
             r"\bdaylight robbery\b|\bextortionate\b|\brip[- ]?off\b|\bripped (?:me |us )?off\b|"
-            r"\bout of (?:my |our )?(?:own )?pocket\b|\bthrough the roof\b|\b(?:wasn't|was not|weren't|were not|isn't|"
+            r"\bout of (?:my |our )?(?:own )?pocket\b|\bthrough the roof\b|"
+            r"\b(?:nearly|almost) had a heart attack (?:\w+ ){0,4}(?:bill|price|cost|invoice|"
+            r"statement)|\b(?:wasn't|was not|weren't|were not|isn't|"
             r"is not|not) covered\b",
             -0.5,
             "billing problem",
         ),
         (
-            r"\b(?:sick (?:and tired )?of|fed up (?:with|of)|loud enough for (?:the whole|the "
+            r"\b(?:death ?trap|no proper|doors? (?:were|was) locked|(?:\d+|two|three|four|five|six|"
+            r"seven|eight|nine|ten|twelve) (?:weeks|months) away|"
+            r"sick (?:and tired )?of|fed up (?:with|of)|loud enough for (?:the whole|the "
             r"entire|everyone|everybody|all|the rest))\b",
             -0.6,
             "fed up",
@@ -360,7 +364,8 @@ FACT_RULES = _rules(
             r"could have done with|should (?:have|be|not)|shouldn't|needs? (?:to|more|improving)|"
             r"would (?:like|prefer|help)|wish (?:i|we|they|there|you|could)|i wish|"
             r"the only (?:thing|improvement|issue|problem|criticism|negative|downside)|"
-            r"could improve|improvement would|not enough|lack of|it would help|would love)\b|"
+            r"could improve|improvement would|not enough|lack of|it would help|would love|"
+            r"it'?d (?:help|be (?:nice|good|great|useful|helpful|better))|(?:might|may) be worth)\b|"
             r"(?:^|[.!?]\s*)(?:more|better|less|fewer|improve\w*|quicker|faster|"
             r"maybe|perhaps|consider|suggest\w*|please (?:consider|add|make|offer|provide)|"
             r"is there (?:a|any) way|how (?:do|can) i)\b",
@@ -427,7 +432,9 @@ PRAISE_RULES = _rules(
             r"sooner|before (?:i|we)(?:'d| had)? (?:even )?sat down|waived|drew (?:\w+ )?diagrams?|"
             r"(?:nearly |almost )?died laughing|(?:stress|hassle|pain)[- ]free|(?:minutes|seconds) "
             r"flat|sorted out (?:my|his|her|the|our)|never had to (?:ask|chase|wait|repeat)|"
-            r"(?:kept|keeps|keeping) me going|(?:well )?under control)\b",
+            r"(?:kept|keeps|keeping) me going|(?:well )?under control|life[- ]changing|"
+            r"(?:surgery|operation|procedure|op|birth|delivery) went (?:well|smoothly|perfectly|"
+            r"brilliantly))\b",
             0.7,
             "praise",
         ),
@@ -465,12 +472,13 @@ N_FACT = len(FACT_RULES)
 # Irony markers: a positive word inside these clauses is read as its opposite.
 SARCASM_STRONG = compile_fast(
     r"(?:^|[.!?\n]\s*)(?:oh,? )?(?:great|fantastic|wonderful|perfect|brilliant|awesome|"
-    r"lovely|nice|just "
+    r"lovely|nice|good|just "
     r"great|super),? (?:another|more|yet another|so now|now i|just what)\b|\blove that for me\b|"
     r"\breal(?:ly)? classy\b|\bthanks for nothing\b|\bwhat a joke\b|\byeah,? right\b|"
     r"\b(?:love|loving|enjoy|enjoyed|just love|gotta love) (?:paying|waiting|being|getting|"
     r"spending|sitting|driving|having to|the \$|sitting)\b|\bso glad i (?:paid|waited|drove)\b"
-    r"|\bgood job\b.*\bnot\b|🙃|🤡|"
+    r"|\bgood job\b.*\bnot\b|🙃|🤡|\b(?:five|5) stars for (?:the |a |my )?(?:surprise|hidden|"
+    r"unexpected|extra)\b|"
     r"\b(?:great|fantastic|wonderful|brilliant|lovely|excellent|amazing|nice|good|fine|super) "
     r"(?:system|service|job|work|setup|set-up|organi[sz]ation|operation|place|outfit|way to run "
     r"\w+) (?:you(?:'ve| have| guys have| lot have| people have| run| got)?|they(?:'ve| have"
@@ -480,5 +488,7 @@ SARCASM_STRONG = compile_fast(
 )
 SARCASM_WEAK = compile_fast(
     r"\b(?:thanks (?:a lot|for that|so much for (?:nothing|that))|thank you for that|"
-    r"great job|nice job|just great|how lovely|how nice|brilliant|perfect)\b"
+    r"great job|nice job|just great|how lovely|how nice|brilliant|perfect|truly (?:magical|"
+    r"world class|amazing|outstanding|wonderful)|(?:really|so) felt (?:important|valued|special|"
+    r"cared for))\b"
 )

@@ -35,7 +35,8 @@ _SINGLE: tuple[tuple[str, str], ...] = tuple(
             "medication_error",
             r"\b(?:wrong|incorrect|someone else'?s) (?:\w+ ){0,3}(?:med\w*|pills?|doses?|drugs?|"
             r"prescriptions?|insulin|tablets?|injections?|iv|infusion)\b|"
-            r"\b(?:overdos\w+(?! (?:risk|kit|advice|leaflet|information))|double dose|"
+            r"\b(?:overdos\w+(?! (?:risk|kit|advice|leaflet|information|of (?:kindness|love|"
+            r"care|sugar|caffeine|cuteness)))|double dose|"
             r"medication error|dosing error|"
             r"\w+ times the (?:dose|amount)|(?:insulin|dose|medication|meds|shot) twice)\b|"
             r"\b(?:gave|given|got|give) (?:me |him |her |them |my \w+ )?(?:my |his |her )?"
@@ -297,7 +298,10 @@ _CONCEPTS: tuple[tuple[str, str], ...] = (
         r"\b(?:mocked|made fun of|mimicked|imitated|copied|laughed at|sniggered at) "
         r"(?:my|his|her|our|their|\w+'s) (?:\w+ )?(?:accent|english|name)\b|"
         r"\bse (?:rió|rio|rieron|burló|burlo|burlaron) de (?:su|mi|nuestro|nuestra) "
-        r"(?:acento|inglés|ingles|español|nombre)\b|\baqu[ií] se habla ingl[eé]s\b",
+        r"(?:acento|inglés|ingles|español|nombre)\b|\baqu[ií] se habla ingl[eé]s\b|"
+        r"\bporque (?:\w+ ){0,2}(?:no )?(?:hablo|habla|hablamos|hablaba|hablaban) (?:bien |mucho |"
+        r"muy bien )?"
+        r"ingl[eé]s\b|\bhable normal\b",
     ),
     (
         "privacy_breach",
@@ -339,6 +343,9 @@ _CONCEPTS: tuple[tuple[str, str], ...] = (
         rf"employer|visitor))|\b(?:notes|records|chart|files?|results) (?:were |was )?left "
         r"(?:\w+ ){0,3}(?:on|in|at) (?:the )?(?:desk|counter|reception|corridor|chair|bench|"
         r"side|open)\b|"
+        rf"\b(?:told|tell|telling|informed|showed|mentioned to) (?:my|his|her|our|their) "
+        rf"(?:neighbou?r|boss|employer|manager|colleague|ex|friend|landlord|school|teacher)s? "
+        rf"(?:\w+ ){{0,3}}{_SENSITIVE}\b|"
         r"\b(?:results?|letters?|diagnosis|details|notes|records?|report|prescription)\b"
         r"[^.!?]{0,30}\b(?:posted|sent|mailed|emailed|texted|faxed|forwarded|went|read out) "
         r"(?:\w+ ){0,2}to (?:my |his |her |their |the )?(?:mum|mom|mother|dad|father|parents|"
@@ -484,7 +491,9 @@ _MISDIAGNOSIS = compile_fast(
     r"colic|flu|period pain|pulled muscle|panic|in (?:my|his|her) head|normal|fine|"
     r"benign|harmless)|not to worry|nothing to worry about|fobbed (?:me|us|him|her) off|"
     r"dismissed (?:it|my|his|her|me|him|us)|(?:with|given) (?:some )?(?:paracetamol|"
-    r"laxatives|antibiotics|ibuprofen|antacids|painkillers)|brushed (?:it|me|him|her) off)\b"
+    r"laxatives|antibiotics|ibuprofen|antacids|painkillers)|brushed (?:it|me|him|her) off|"
+    r"(?:dijeron|dijo|nos dijeron|me dijeron|le dijeron) que (?:solo |sólo )?(?:era|es|fue) "
+    r"(?:una |un )?\w+)\b"
 )
 _HARM = compile_fast(
     r"\b(?:surgery|ruptured|fracture\w*|cancer|melanoma|spread|icu|emergency|died|worse|"
@@ -493,8 +502,31 @@ _HARM = compile_fast(
     r"appendicitis|turned out|blood clot|clot|embolism|ectopic|tumou?r|lost (?:the|our|my) "
     r"baby|resus\w*|collapsed|septic|life support|brain damage|permanent\w*|paraly\w+|"
     r"lost (?:most of |all of |some of )?(?:the|her|his|my|their) (?:hearing|sight|vision|"
-    r"eye|leg|foot|arm|kidney|baby))\b"
+    r"eye|leg|foot|arm|kidney|baby)|derrame\w*|infarto|c[aá]ncer|tumor|no puede mover|"
+    r"cirug[ií]a|muri[oó]|falleci[oó]|terapia intensiva|uci)\b"
 )
+
+
+# "Came in after a fall at home": the reason for the visit. Only the fall found in the same
+# sentence is set aside; a fall later on the ward is still an event.
+_FALL_BROUGHT_IN = compile_fast(
+    r"\b(?:came|come|brought|taken|rushed|went|admitted|attended|seen|in) (?:\w+ ){0,3}"
+    r"(?:after|following|with) (?:a|my|his|her|their) (?:\w+ )?fall\b"
+)
+_SENTENCE_BREAK = compile_fast(r"[.!?\n]")
+
+
+def _reason_for_visit(text: str, start: int) -> bool:
+    begin = max((m.end() for m in _SENTENCE_BREAK.finditer(text, 0, start)), default=0)
+    stop = _SENTENCE_BREAK.search(text, start)
+    return _FALL_BROUGHT_IN.search(text, begin, stop.start() if stop else len(text)) is not None
+
+
+def _counts(code: str, text: str, start: int) -> bool:
+    """A match is an event unless negated or hedged, or a fall that brought someone in."""
+    if _negated(text, start):
+        return False
+    return not (code == "fall" and _reason_for_visit(text, start))
 
 
 def _negated(text: str, start: int) -> bool:
@@ -521,7 +553,7 @@ def urgent_events(
     starts = text_starts(text) if starts is None else starts
     scanned = _ALL_SET.scan(text, starts)
     for (code, _), found in zip(_SINGLE, scanned[:_N_SINGLE], strict=True):
-        match = next((m for m in found if not _negated(text, m.start())), None)
+        match = next((m for m in found if _counts(code, text, m.start())), None)
         if match:
             codes.append(code)
             spans.append((match.start(), match.end(), code))
@@ -530,7 +562,7 @@ def urgent_events(
         if code in codes:
             continue
         for match in found:
-            if not _negated(text, match.start()):
+            if _counts(code, text, match.start()):
                 codes.append(code)
                 spans.append((match.start(), match.end(), code))
                 evidence.append(f'urgent {code}: "{match.group(0)[:60]}"')

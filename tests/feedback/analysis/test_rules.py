@@ -520,6 +520,21 @@ def test_new_theme_cues() -> None:
         ("It took four days to get a simple repeat sorted.", "wait_time", None),
         ("La doctora fue muy paciente con mi abuela.", "staff_attitude", None),
         ("Nos atendieron a la hora, muy bien.", "wait_time", None),
+        # 3.8, from held-out 10's theme misses
+        ("The nurse left without even saying sorry.", "staff_attitude", None),
+        ("Booked through the app in a couple of minutes.", "access", None),
+        ("The drive-through line took forever.", "wait_time", None),
+        ("Nobody bothered to mention the extra charge.", "communication", None),
+        ("They closed my file without telling me.", "communication", None),
+        ("Who do I ask for a copy of my son's scan report?", "communication", None),
+        ("Please warn people beforehand about the fire alarm test.", "communication", None),
+        ("Two students came in to watch without asking me.", "privacy", None),
+        ("Please add a way to upload my referral letter.", "digital", None),
+        ("After six weeks of physio I'm cycling again.", "clinical_care", None),
+        ("They deliver prescriptions for free.", "billing", None),
+        ("The nurse rang the day after my operation.", "discharge_followup", None),
+        # A bill that is wiped is no cleaning.
+        ("The hardship fund wiped most of my bill.", "billing", "facilities"),
     ],
 )
 def test_theme_cues_from_heldout_misses(text: str, present: str, absent: str | None) -> None:
@@ -641,6 +656,14 @@ def rule_urgent(text: str) -> tuple[str, ...]:
             "severe_pain_untreated",
         ),
         ("Her epidural stopped working and she was screaming all night.", "severe_pain_untreated"),
+        # 3.8, from held-out 10's misses
+        ("No me atendieron porque mi mamá no habla inglés.", "discrimination"),
+        ("Me dijo que volviera con alguien que hable normal.", "discrimination"),
+        ("The receptionist told my boss what medication I take.", "privacy_breach"),
+        (
+            "Le dijeron que era solo un virus y luego tuvo un derrame cerebral.",
+            "misdiagnosis_harm",
+        ),
     ],
 )
 def test_urgent_rules_from_heldout_misses(text: str, reason: str) -> None:
@@ -669,6 +692,9 @@ def test_urgent_rules_from_heldout_misses(text: str, reason: str) -> None:
         "If I'd tripped on that loose carpet I would have complained.",
         "The pharmacist explained the overdose risk with the new painkillers.",
         "The sepsis information leaflet was really clear.",
+        # 3.8: the fall that brought someone in; an idiom
+        "Came in after a fall at home, I'd tripped on the rug, and the ED team were brilliant.",
+        "An overdose of kindness from the whole team.",
     ],
 )
 def test_urgent_rules_from_heldout_misses_keep_precision(text: str) -> None:
@@ -710,6 +736,16 @@ def test_urgent_rules_from_heldout_misses_keep_precision(text: str) -> None:
             "mixed",
         ),
         ("La enfermera estaba sonriendo y nos explicó todo.", "positive"),
+        # 3.8, from held-out 10's misses
+        ("Nearly had a heart attack when I opened the bill.", "negative"),
+        ("Lovely nurses but the car park is a death trap.", "mixed"),
+        ("It'd help to have the clinic's phone number on the letter.", "neutral"),
+        ("Might be worth putting a sign on the door.", "neutral"),
+        ("Next available appointment is nine weeks away.", "negative"),
+        ("Oh good, another automated message. 50 minutes on hold.", "negative"),
+        ("Surgery went well but nobody called afterwards.", "mixed"),
+        ("The physio was great, parking was £12 😬", "mixed"),
+        ("The portal never shows my letters.", "negative"),
     ],
 )
 def test_sentiment_from_heldout_misses(text: str, expected: str) -> None:
