@@ -99,7 +99,7 @@ async def insert_rows(table: type[Table], rows: Sequence[dict[str, Any]]) -> lis
         if postgres:
             result = await connection.fetch(sql, *values)
         else:
-            # One trip to the connection's thread, not three (see feedback/db.py's fetch_all).
+            # One trip to the connection's thread, not three (execute, fetch, close the cursor).
             result = await connection.execute_fetchall(sql, values)
         ids.extend(row["id"] for row in result)
     return ids
