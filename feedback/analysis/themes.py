@@ -83,7 +83,7 @@ _STRONG: dict[str, str] = {
         r"regist(?:er|ered|ering) (?:me|him|her|us|them|my \w+|with))\b"
     ),
     "wait_time": (
-        r"\b(?:wait(?:ing)? (?:time|times|list)|(?:long|short|no|the) waits?|"
+        r"\b(?:wait(?:ing)? (?:time|times)|(?:long|short|no|the) waits?|"
         r"waiting (?:for (?:ages|hours|over|nearly|almost|\d)|around|hours)|(?<!knocked and )"
         r"(?<!knocked and then )waited|"
         r"kept (?:me |us |him |her )?waiting|delay(?:s|ed)?|behind schedule|running (?:late|"
@@ -93,7 +93,7 @@ _STRONG: dict[str, str] = {
         r"in and out|(?:takes|took|take|taking) forever|"
         r"seen (?:right away|immediately|quickly|promptly|within|straight away|"
         r"on time)|took (?:over |more than |almost |nearly )?(?:an hour|\w+ hours)|"
-        r"hours? (?:wait|delay)|queue\w*|for ages|ages to|long time|right at \d|"
+        r"hours? (?:wait|delay)|for ages|ages to|long time|right at \d|"
         r"rushed (?:me|us) out|sat (?:there|in the waiting)|no wait(?:ing)?|"
         r"(?:within|under|in) (?:about |just |only |around |under |less than )?(?:\d+|five|ten|"
         r"fifteen|twenty) (?:min|mins|minutes)|"
@@ -249,14 +249,17 @@ _STRONG: dict[str, str] = {
         r"\b(?:clean(?:ed|er|est|liness)?(?! (?:\w+ )?hands)|unclean|"
         r"wiped(?! (?:\w+ ){0,3}(?:bill|debt|balance|charges?|fees?))|dirty|filthy|"
         r"spotless|grubby|dust\w*|parking|car park|garage|parking lot|park(?:ed)?(?! the)|"
-        r"nois\w+|(?<!out )loud(?:ly)?|food|meals?|cafeteria|vending|canteen|coffee|"
-        r"tea|menu|drinks?|water fountain|(?<!warning )signs|signage|"
+        r"nois\w+|(?<!out )loudly|(?:too|so|very|really|incredibly) loud|loud (?:music|tv|"
+        r"radio|snoring|alarms?|machines?|bleeping|beeping|banging)|food|meals?|cafeteria|vending|canteen|"
+        r"coffee|menu|drinks?|water fountain|(?<!warning )signs|signage|"
         r"signposted|signposting|wayfinding|got lost|get lost|elevators?|the lifts?|"
         r"lifts? (?:was|were|is|are)|(?:no|any|find a|get a|enough|spare|broken) "
         r"wheelchairs?|accessible|stairs|temperature|freezing|"
         r"boiling|too (?:hot|cold|warm)|(?:was|were|so|very|really|bit|freezing|boiling) "
         r"(?:cold|hot)|smell\w*|stank|stunk|trash|bins?|rubbish (?:on|in|everywhere)|tv|"
-        r"televisions?|buildings?|facilit\w+(?! fees?)|equipment|chairs?|seats?|seating|benches|"
+        r"televisions?|buildings?|facilit\w+(?! fees?)|equipment|"
+        r"(?:uncomfortable|broken|hard|plastic|comfy|comfortable|enough|no|more) (?:chairs?|"
+        r"seats?)|(?:chairs?|seats?) (?:was|were|is|are)|seating|benches|"
         r"walkway|shuttle|decor|lighting|hearing loop|waiting (?:room|area)s? (?:was|were|is|are|"
         r"had|has)|hallways? (?:was|were|is)|corridors? (?:was|were|is)|soap|urine|bleach|"
         r"floors?|modern|new building|environment|ward was|rooms? (?:was|were|is|are)|"
@@ -321,7 +324,7 @@ _WEAK: dict[str, str] = {
     "access": r"\b(?:appointments?|appt|booking|booked|book|slots?|openings?|access)\b",
     "wait_time": (
         r"\b(?:wait(?:ing|s)?(?! (?:room|area))|fast|slow(?:ly)?|efficient\w*|late|"
-        r"ages|hours|minutes)\b"
+        r"ages|hours|minutes|queue\w*)\b"
     ),
     "communication": (
         r"\b(?:questions?|answered|answers?|records?(?! room)|understood|understand|updated|"
@@ -345,7 +348,7 @@ _WEAK: dict[str, str] = {
     "facilities": (
         r"\b(?:rooms?|beds?|waiting (?:room|area)|hallway|corridor|cold|hot|quiet|bathrooms?|"
         r"toilets?|showers?|"
-        r"comfortable|uncomfortable|lot|ward|bay|bays|cubicle|clean|space|cramped|"
+        r"comfortable|uncomfortable|lot|bay|bays|cubicle|clean|space|cramped|"
         r"crowded|busy)\b"
     ),
     "discharge_followup": (

@@ -750,3 +750,35 @@ def test_urgent_rules_from_heldout_misses_keep_precision(text: str) -> None:
 )
 def test_sentiment_from_heldout_misses(text: str, expected: str) -> None:
     assert sentiment(text) == expected, analyze(text).explanation
+
+
+# --- hybrid-3.9: cues that marked a theme more often wrongly than rightly in the labelled
+# sets (a phone queue, a waiting list, a cup of tea, a chair someone sat in, "the ward") ---
+
+
+@pytest.mark.parametrize(
+    ("text", "absent"),
+    [
+        ("Number 14 in the phone queue at 8am again.", "wait_time"),
+        ("Nine months on the waiting list for an assessment.", "wait_time"),
+        ("The healthcare assistant made Mum a cup of tea when she was upset.", "facilities"),
+        ("He sat in a chair all night waiting for a doctor.", "facilities"),
+        ("Dad had an awful week on the ward.", "facilities"),
+    ],
+)
+def test_theme_cues_that_overfired(text: str, absent: str) -> None:
+    assert absent not in themes(text), analyze(text).explanation
+
+
+@pytest.mark.parametrize(
+    ("text", "present"),
+    [
+        ("The chairs in outpatients are broken and filthy.", "facilities"),
+        ("Someone had the TV on really loud until 2am.", "facilities"),
+        ("Two nurses laughing loudly at the desk all night.", "facilities"),
+        ("Waited an hour in the queue at reception.", "wait_time"),
+        ("Nine months on the waiting list for an assessment.", "access"),
+    ],
+)
+def test_narrowed_cues_still_mark_their_theme(text: str, present: str) -> None:
+    assert present in themes(text), analyze(text).explanation
