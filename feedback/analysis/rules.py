@@ -365,7 +365,8 @@ FACT_RULES = _rules(
             r"would (?:like|prefer|help)|wish (?:i|we|they|there|you|could)|i wish|"
             r"the only (?:thing|improvement|issue|problem|criticism|negative|downside)|"
             r"could improve|improvement would|not enough|lack of|it would help|would love|"
-            r"it'?d (?:help|be (?:nice|good|great|useful|helpful|better))|(?:might|may) be worth)\b|"
+            r"it'?d (?:help|be (?:nice|good|great|useful|helpful|better))|"
+            r"(?:might|may) be worth)\b|"
             r"(?:^|[.!?]\s*)(?:more|better|less|fewer|improve\w*|quicker|faster|"
             r"maybe|perhaps|consider|suggest\w*|please (?:consider|add|make|offer|provide)|"
             r"is there (?:a|any) way|how (?:do|can) i)\b",
@@ -387,7 +388,8 @@ FACT_RULES = _rules(
 PRAISE_RULES = _rules(
     [
         (
-            r"\b(?:rolled (?:her|his|their) eyes|eye[- ]roll|laughed at|(?<!died )laughing (?:at|about)|"
+            r"\b(?:rolled (?:her|his|their) eyes|eye[- ]roll|laughed at|"
+            r"(?<!died )laughing (?:at|about)|"
             r"yelled|shouted|snapped|talked down|talked to me like|treated (?:me|us|him|her|them) "
             r"like (?:a|an|dirt|garbage|criminal|child|idiot|number)|made me feel (?:like|stupid|"
             r"dumb|small|judged|a)|acted like|short with|brushed (?:me |it |us )?off|brushed off|"
