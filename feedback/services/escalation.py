@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from feedback.services.staff import department_leads
 from feedback.tables import StaffUser, Ticket
 from feedback.tickets.states import OPEN_STATUSES
 from integrations.email import OutgoingEmail, enqueue
@@ -14,14 +15,6 @@ from integrations.email import OutgoingEmail, enqueue
 SECOND_STAGE_AFTER = dt.timedelta(days=1)
 DIGEST_HOUR_UTC = 7
 DUE_SOON = dt.timedelta(hours=24)
-
-
-async def _leads(department_id: int) -> list[dict[str, Any]]:
-    return await StaffUser.select(StaffUser.id, StaffUser.email).where(
-        (StaffUser.department == department_id)
-        & (StaffUser.role == "lead")
-        & (StaffUser.is_active == True)  # noqa: E712
-    )
 
 
 async def _admins() -> list[dict[str, Any]]:
@@ -40,7 +33,7 @@ async def escalate_overdue(base_url: str, now: dt.datetime | None = None) -> int
     for ticket in overdue:
         due = ticket["resolve_due_at"]
         due = due if due.tzinfo else due.replace(tzinfo=dt.UTC)
-        recipients = [("lead", lead) for lead in await _leads(ticket["department"])]
+        recipients = [("lead", lead) for lead in await department_leads(ticket["department"])]
         if now - due > SECOND_STAGE_AFTER:
             recipients += [("admin", admin) for admin in await _admins()]
         for stage, person in recipients:

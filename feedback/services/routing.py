@@ -19,7 +19,8 @@ from feedback.routing import (
     parse_rule,
     route,
 )
-from feedback.tables import RoutingRule, StaffUser, Ticket, TicketEvent, TicketFeedback
+from feedback.services.staff import department_leads
+from feedback.tables import RoutingRule, Ticket, TicketEvent, TicketFeedback
 from integrations.db_values import loaded
 from integrations.email import OutgoingEmail, enqueue
 from integrations.sql import insert_rows
@@ -180,12 +181,7 @@ URGENT_ALERT = (
 
 async def alert_urgent(ticket_id: int, department_id: int, base_url: str) -> int:
     """Email every active lead of the department at once (through the outbox)."""
-    leads = await StaffUser.raw(
-        "SELECT id, email FROM staff_user WHERE department = {} AND role = {} AND is_active = {}",
-        department_id,
-        "lead",
-        True,
-    )
+    leads = await department_leads(department_id)
     hours = int(SLA_BY_PRIORITY["urgent"][0].total_seconds() // 3600)
     for lead in leads:
         await enqueue(

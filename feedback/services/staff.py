@@ -140,5 +140,17 @@ async def staff_row(user_id: int) -> dict:
     return row
 
 
+async def department_leads(department_id: int) -> list[dict]:
+    """Id and email of every active lead of a department: who urgent alerts and escalations
+    go to. Written out rather than built by Piccolo's query builder, since an urgent alert
+    runs inside a patient's survey submission."""
+    return await StaffUser.raw(
+        "SELECT id, email FROM staff_user WHERE department = {} AND role = {} AND is_active = {}",
+        department_id,
+        Role.LEAD.value,
+        True,
+    )
+
+
 async def departments() -> list[dict]:
     return await Department.select(Department.id, Department.name).order_by(Department.name)
