@@ -154,6 +154,11 @@ HELDOUT_FLOORS = {
     # unseen, aggregates only. 3.5: 0.70, 0.779, 0.616, 0.83 (15 of 18), 0.789; 3.9: 0.74,
     # 0.809, 0.632, 0.83, 0.789.
     "heldout_comments_14.jsonl": (100, Floors(0.74, 0.80, 0.63, 0.83, 0.78)),
+    # Held-out 15 (100), eleventh independent author (a complaints-and-compliments lead's month
+    # of one trust, eighteen urgent events), written after 3.9 was finished: unseen,
+    # aggregates only. 3.5: 0.59, 0.779, 0.605, 0.61 (11 of 18), 0.611; 3.9: 0.63, 0.824,
+    # 0.626, 0.72 (13 of 18), 0.684.
+    "heldout_comments_15.jsonl": (100, Floors(0.63, 0.82, 0.62, 0.72, 0.68)),
 }
 
 
