@@ -14,6 +14,7 @@ from feedback.analysis.model import (
     RuleSignals,
     decide,
     features,
+    logit,
     sigmoid,
     signals_from,
     theme_scores,
@@ -26,13 +27,14 @@ from feedback.analysis.text import prepare
 from feedback.analysis.themes import THEMES, find_themes
 from feedback.analysis.urgency import urgent_events
 
-ANALYZER_VERSION = "hybrid-3.9"
+ANALYZER_VERSION = "hybrid-4.0"
 # The rules' note for a comment that only suggests something (sentiment.py).
 SUGGESTION_ONLY = "suggestion without complaint -> neutral"
 # Reason code when only the learned word model (not a rule) flags a safety event.
 MODEL_URGENT = "possible_safety_event"
 # A clause at least this clear counts as an evaluation, so topic nouns in it mark themes.
 EVALUATIVE = 0.1
+LONG_COMMENT_WORDS = 80
 
 # Answers that say nothing at all ("N/A", "-", "no comment").
 _NON_ANSWER = compile_fast(
@@ -205,15 +207,15 @@ _COMPLAINING_QUESTION = re.compile(
 
 
 def information_question(text: str) -> bool:
-    """Every sentence is a question, and none of them asks "why" or denies anything."""
-    if not text.rstrip().endswith("?"):
+    """The comment asks something, and nothing in it asks "why" or denies anything.
+
+    The sentences around the question may tell the facts it is about ("My husband was brought
+    in this morning. Which ward is he on?"); that they carry no evaluation is checked where
+    this signal is used."""
+    if "?" not in text:
         return False
     sentences = [s for s in _SENTENCE_END.split(text.strip()) if s]
-    return (
-        bool(sentences)
-        and all(s.endswith("?") for s in sentences)
-        and not _COMPLAINING_QUESTION.search(text)
-    )
+    return any(s.endswith("?") for s in sentences) and not _COMPLAINING_QUESTION.search(text)
 
 
 def run_rules(text: str, question: str | None = None) -> RuleRun | None:
@@ -475,17 +477,21 @@ def _themes(
     chosen: dict[str, list[tuple[int, int, str]]] = dict(run.found_themes)
     if feats is not None and model.themes:
         scores = theme_scores(feats, model.theme, len(model.themes))
+        # In a long review one sentence's topic is a small share of the words: the model's
+        # doubt about a theme the rules found there is no evidence against it.
+        long_comment = len(run.text.split()) > LONG_COMMENT_WORDS
+        add, drop = logit(model.theme_add), logit(model.theme_drop)
         for theme, value in zip(model.themes, scores, strict=True):
-            p = sigmoid(value)
-            if p >= model.theme_add and theme not in chosen:
+            if value >= add and theme not in chosen:
+                p = sigmoid(value)
                 i = model.themes.index(theme)
                 terms = ", ".join(
                     f"{_term(n)} ({v:+.2f})" for n, v in _theme_terms(feats, model.theme, i)
                 )
                 explanation.append(f"model adds theme {theme} (p={p:.2f}): {terms}")
                 chosen[theme] = []
-            elif p < model.theme_drop and theme in chosen:
-                explanation.append(f"model drops theme {theme} (p={p:.2f})")
+            elif value < drop and theme in chosen and not long_comment:
+                explanation.append(f"model drops theme {theme} (p={sigmoid(value):.2f})")
                 del chosen[theme]
     results = []
     for theme, spans in chosen.items():

@@ -293,6 +293,8 @@ DOMAIN: dict[str, float] = {
     "disorganized": -0.6,
     "disorganised": -0.6,
     "inedible": -0.8,
+    "mush": -0.5,
+    "slop": -0.6,
     "cold": -0.3,
     "freezing": -0.5,
     "noisy": -0.5,

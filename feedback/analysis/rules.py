@@ -195,7 +195,9 @@ FACT_RULES = _rules(
             r"heating|blankets?|towels?|beds?|chairs?|signs?|parking|"
             r"(?:appointments?|slots?|beds?|rooms?) (?:left|available)|(?:phone )?calls?|"
             r"(?:one|anyone|body) (?:came|answered|called|rang|there|to help))\b|"
-            r"\b(?:none left|fully booked|nothing (?:available|left)|no-one (?:came|answered))\b",
+            r"\b(?:none left|fully booked|nothing (?:available|left)|no-one (?:came|answered))\b|"
+            r"\b(?:slots?|appointments?) (?:were |was |had |have )?(?:all )?(?:gone|taken)\b|"
+            r"\bengaged (?:every|each) (?:single )?time\b",
             -0.5,
             "missing",
         ),

@@ -67,7 +67,7 @@ _SINGLE: tuple[tuple[str, str], ...] = tuple(
             r"\b(?:didn't|don't|did not|do not|doesn't|does not|no longer) want(?:ed)? to (?:be alive|"
             r"live|be here any ?more|wake up|go on)\b|\bbetter off dead\b|\bend it all\b|"
             r"\bno reason to live\b|\bhurt(?:ing)? (?:myself|himself|herself|themselves)\b|"
-            r"\bsuicidal\b|\boverdosed\b",
+            r"\bsuicidal\b|\boverdosed\b|\brisk to (?:myself|himself|herself|themselves)\b",
         ),
         (
             "abuse",
@@ -110,7 +110,12 @@ _SINGLE: tuple[tuple[str, str], ...] = tuple(
             r"\b(?:hiv|diagnos\w*|uti|std|pregnan\w*|results?|reason for (?:my )?visit|meds)\b"
             rf".*\b(?:{_DISCREET}(?:out loud|aloud)|announced|"
             r"in front of (?:the )?(?:whole|full|entire|everyone)|"
-            r"full waiting room)\b|\bprotective order\b|\bdata breach\b|\bhipaa\b",
+            r"full waiting room)\b|\bprotective order\b|\bdata breach\b|\bhipaa\b|"
+            r"\b(?:breach\w*|break\w*) (?:of )?(?:my |patient )?confidentiality\b|"
+            r"\bconfidentiality (?:was |has been |had been )?(?:breached|broken)\b|"
+            r"\b(?:report|letter|referral)s? (?:has |have |had )?(?:\w+ )?"
+            r"(?:gone|went|been sent|was sent|were sent) to (?:another|the wrong|a different) "
+            r"(?:doctor|surgery|gp|practice|patient|hospital|address)\b",
         ),
         (
             "infection_control",
@@ -140,7 +145,9 @@ _SINGLE: tuple[tuple[str, str], ...] = tuple(
             r"(?:baby|she|he) (?:wasn't|was not|stopped|not) moving|(?:fetal|foetal) movements?|"
             r"(?:lips?|tongue|throat|face|mouth) (?:\w+ )?(?:swell\w*|swole|swollen|closing)|"
             r"(?:swell\w*|swollen) (?:up )?(?:lips?|tongue|throat|face)|couldn't breathe|"
-            r"could not breathe|wander(?:ed|ing) off|pull(?:ed|ing|s)? out (?:his|her|their|"
+            r"could not breathe|wander(?:ed|ing) off|crisis (?:team|line|number) (?:\w+ ){0,6}"
+            r"(?:no answer|(?:didn't|did not|never|wouldn't) (?:answer|pick up|call back|ring back)|"
+            r"nobody (?:answered|returned|called)|no one (?:answered|returned|called))|pull(?:ed|ing|s)? out (?:his|her|their|"
             r"the|my) (?:\w+ )?(?:drip|iv|line|cannula|catheter|tubes?)|"
             r"without (?:\w+ ){0,3}(?:understanding|knowing) (?:it|what)|"
             r"(?:never|didn't|did not) (?:\w+ )?consent\w*|"
@@ -184,6 +191,8 @@ _CONCEPTS: tuple[tuple[str, str], ...] = (
         r"\b(?:instead of|rather than) (?:the |my |his |her |their )?(?:usual |normal )?"
         r"\d+ ?(?:mg|ml|mcg|micrograms?|units)\b|"
         rf"\b{_MED} (?:\w+ ){{0,2}}(?:given|gave|administered|injected|had) twice\b|"
+        rf"\b{_MED} (?:\w+ ){{0,6}}(?:two|2) times? (?:in|on) (?:the )?(?:same|one) "
+        r"(?:day|night|morning|afternoon|evening|shift)\b|"
         r"\b(?:ten|\d+|two|three|four|five) times (?:stronger|weaker|too strong|the strength)\b|"
         rf"\b(?:ten|\d+|two|three|four|five|double|triple) times (?:the |more than )"
         rf"(?:\w+ ){{0,4}}(?:prescribed|wrote|dose|amount|should|{_MED})|"
@@ -344,6 +353,8 @@ _CONCEPTS: tuple[tuple[str, str], ...] = (
         rf"employer|visitor))|\b(?:notes|records|chart|files?|results) (?:were |was )?left "
         r"(?:\w+ ){0,3}(?:on|in|at) (?:the )?(?:desk|counter|reception|corridor|chair|bench|"
         r"side|open)\b|"
+        r"\bpatients'? names\b[^.!?]{0,40}\b(?:dates? of birth|diagnos[ie]s|addresses|"
+        r"nhs numbers?|hospital numbers?|conditions)\b|"
         rf"\b(?:told|tell|telling|informed|showed|mentioned to) (?:my|his|her|our|their) "
         rf"(?:neighbou?r|boss|employer|manager|colleague|ex|friend|landlord|school|teacher)s? "
         rf"(?:\w+ ){{0,3}}{_SENSITIVE}\b|"
@@ -424,7 +435,9 @@ _CONCEPTS: tuple[tuple[str, str], ...] = (
         r"\b(?:nobody|no one|no-one)\b (?:\w+ ){0,2}(?:brought|gave|offered) (?:me |him |her |"
         r"us )?(?:any )?(?:water|a drink|food|anything to (?:eat|drink))\b|"
         r"\b(?:wet|soiled) (?:myself|himself|herself|themselves)\b[^.!?]{0,60}\b(?:sat|lay|left|"
-        r"lying|sitting) in it\b",
+        r"lying|sitting) in it\b|"
+        r"\bsin que nadie (?:la|lo|le|les|me) (?:lavara|cambiara|atendiera|ba[nñ]ara|"
+        r"diera de (?:comer|beber))\b|\ben carne viva\b|\b(?:sábanas|sabanas) (?:mojadas|sucias)\b",
     ),
     (
         "severe_pain_untreated",
@@ -447,6 +460,8 @@ _NEGATED = compile_fast(
     r"made sure|so (?:he|she|i|they) (?:didn't|wouldn't|couldn't))(?: \w+){0,3}|"
     r"\bif (?:\w+ ){0,3}ever(?: \w+){0,3}|\bif (?:i|he|she|we|you|they|mum|dad)(?:'d| had)"
     r"(?: \w+){0,2}|"
+    r"(?<!\bas )(?<!\beven )\bif(?: (?!but\b|and\b|then\b|so\b|because\b|when\b)"
+    r"[\w']+){0,6}|"
     r"\b(?:asked|ask|asks|asking|screen\w*|check\w*) (?:\w+ ){0,3}(?:if|whether)\b"
     r"[^.!?]{0,40}|\b(?:screen\w*|test\w*|swab\w*|check\w*) for) ?$"
 )
@@ -462,7 +477,8 @@ _PAIN = compile_fast(
     r"(?:/|out of) ?(?:10|ten)|in (?:so much|that much|such) pain|sickle[- ]cell|"
     r"in (?:full |a )?crisis|doubled over|(?:vomiting|shaking|passing out|fainting) "
     r"(?:\w+ )?(?:with|from) (?:the )?pain|screaming (?:\w+ )?(?:all (?:night|nite|day)|for "
-    r"hours))\b"
+    r"hours)|(?:crying|calling|moaning|groaning) out (?:in pain )?(?:all|through the) "
+    r"(?:night|day))\b"
 )
 _UNTREATED = compile_fast(
     r"\b(?:refused|no pain (?:relief|medication|meds)|without (?:any )?(?:pain )?"
@@ -474,7 +490,8 @@ _UNTREATED = compile_fast(
     r"ignored|before anyone|anything stronger|something stronger|nothing stronger|begg\w+ "
     r"for help|wait (?:my|your|her|his) "
     r"turn|wouldn't give|would not give|(?:only|just|two|2) (?:\w+ )?(?:paracetamol|"
-    r"ibuprofen|codeine|calpol|tylenol))\b"
+    r"ibuprofen|codeine|calpol|tylenol)|(?:had to|made to|left to) (?:sit|wait|lie)|too busy|wait (?:for|until|till) (?:the )?"
+    r"(?:morning|day staff|round|doctor))\b"
 )
 _MISDIAGNOSIS = compile_fast(
     r"\b(?:misdiagnos\w+|missed (?:the |my |a |his |her )?(?:diagnosis|fracture|break|"
@@ -517,15 +534,44 @@ _FALL_BROUGHT_IN = compile_fast(
 _SENTENCE_BREAK = compile_fast(r"[.!?\n]")
 
 
-def _reason_for_visit(text: str, start: int) -> bool:
+# "Last year mum was given the wrong dose ... this time every tablet was checked": an event
+# told as the past that has since been put right is context for praise, not a new event.
+_PAST_OPENING = compile_fast(
+    r"^\W*(?:\w+ ){0,2}(?:last (?:year|time)|back in \w+|(?:a few|a couple of|two|three|"
+    r"four|five|\d+|some|many) (?:years|months) ago|years ago|previously|in the past|"
+    r"on (?:a|my|her|his|our) (?:previous|last|earlier) (?:visit|stay|admission))\b"
+)
+_PUT_RIGHT = compile_fast(
+    r"\b(?:this time|lessons (?:have been|were|had been|are being) learn(?:ed|t)|"
+    r"(?:handled|dealt with|resolved) (?:it|this|that|the complaint|my complaint) "
+    r"(?:\w+ )?(?:brilliantly|well|properly|superbly|professionally|perfectly|quickly)|"
+    r"put (?:it|things|that) right)\b"
+)
+
+
+def _sentence_bounds(text: str, start: int) -> tuple[int, int]:
     begin = max((m.end() for m in _SENTENCE_BREAK.finditer(text, 0, start)), default=0)
     stop = _SENTENCE_BREAK.search(text, start)
-    return _FALL_BROUGHT_IN.search(text, begin, stop.start() if stop else len(text)) is not None
+    return begin, stop.start() if stop else len(text)
+
+
+def _put_right_since(text: str, start: int) -> bool:
+    begin, end = _sentence_bounds(text, start)
+    return (
+        _PAST_OPENING.search(text[begin:end]) is not None
+        and _PUT_RIGHT.search(text, end) is not None
+    )
+
+
+def _reason_for_visit(text: str, start: int) -> bool:
+    begin, end = _sentence_bounds(text, start)
+    return _FALL_BROUGHT_IN.search(text, begin, end) is not None
 
 
 def _counts(code: str, text: str, start: int) -> bool:
-    """A match is an event unless negated or hedged, or a fall that brought someone in."""
-    if _negated(text, start):
+    """A match is an event unless negated or hedged, a fall that brought someone in, or a past
+    event the comment says has since been put right."""
+    if _negated(text, start) or _put_right_since(text, start):
         return False
     return not (code == "fall" and _reason_for_visit(text, start))
 

@@ -538,8 +538,12 @@ def test_new_theme_cues() -> None:
     ],
 )
 def test_theme_cues_from_heldout_misses(text: str, present: str, absent: str | None) -> None:
-    found = themes(text)
-    assert present in found, analyze(text).explanation
+    # The cue itself, in the rule layer: since 4.0 the theme models may still drop a cued
+    # theme in a comment whose other words say otherwise, and evaluation measures that.
+    run = run_rules(text)
+    assert run is not None
+    found = set(run.found_themes)
+    assert present in found, run.explanation
     if absent:
         assert absent not in found
 
@@ -664,6 +668,26 @@ def rule_urgent(text: str) -> tuple[str, ...]:
             "Le dijeron que era solo un virus y luego tuvo un derrame cerebral.",
             "misdiagnosis_harm",
         ),
+        # 4.0, from held-out 11's misses
+        (
+            "She got her insulin two times in the same morning from two different nurses.",
+            "medication_error",
+        ),
+        (
+            "He was moaning out in pain all night and the nurse said the doctor was too busy.",
+            "severe_pain_untreated",
+        ),
+        (
+            "There was a list of patients' names and dates of birth pinned up by the lift.",
+            "privacy_breach",
+        ),
+        ("La dejaron dos noches sin que nadie la cambiara.", "neglect"),
+        # 4.0, from NHS comments the 3.9 word model flagged and the retrained one does not
+        ("Rang the crisis line three times and nobody answered.", "patient_safety"),
+        ("I told them I felt at risk to myself and was sent home.", "self_harm"),
+        ("My discharge letter was sent to a different GP across town.", "privacy_breach"),
+        ("That is a breach of confidentiality.", "privacy_breach"),
+        ("She had to sit in the corridor with a broken hip for hours.", "severe_pain_untreated"),
     ],
 )
 def test_urgent_rules_from_heldout_misses(text: str, reason: str) -> None:
@@ -695,6 +719,11 @@ def test_urgent_rules_from_heldout_misses(text: str, reason: str) -> None:
         # 3.8: the fall that brought someone in; an idiom
         "Came in after a fall at home, I'd tripped on the rug, and the ED team were brilliant.",
         "An overdose of kindness from the whole team.",
+        # 4.0: a conditional is not an event; nor is a past one the comment says was put right
+        "What happens if a patient falls at night? Is someone with them?",
+        "Who do I call if I think I've been given the wrong tablets?",
+        "Last year Dad was given the wrong dose here. This time everything was double-checked.",
+        "Back in May my letter went to my old address. PALS handled it brilliantly.",
     ],
 )
 def test_urgent_rules_from_heldout_misses_keep_precision(text: str) -> None:
@@ -746,6 +775,13 @@ def test_urgent_rules_from_heldout_misses_keep_precision(text: str) -> None:
         ("Surgery went well but nobody called afterwards.", "mixed"),
         ("The physio was great, parking was £12 😬", "mixed"),
         ("The portal never shows my letters.", "negative"),
+        # 4.0, from held-out 11's misses: a question with the facts it is about is neutral
+        ("My husband came in by ambulance this morning. Which ward is he on?", "neutral"),
+        (
+            "Rang at 8am every day this week, engaged every time and then the slots were gone.",
+            "negative",
+        ),
+        ("Great surgeon, but the food was beige mush.", "mixed"),
     ],
 )
 def test_sentiment_from_heldout_misses(text: str, expected: str) -> None:
