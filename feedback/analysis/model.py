@@ -302,7 +302,7 @@ def top_terms(
 
 # Below this probability of positive and of negative, a comment in which the rules found
 # no evaluation at all stays neutral (a plain fact).
-FACT_MAX = 0.6
+FACT_MAX = 0.7
 # An information question ("Does the pharmacy deliver to care homes?") with no evaluation is
 # neutral in every labelled set (20 of 20; the negative questions all ask "why"), while the
 # word model, trained on answers to "what could be improved", leans negative on "?" and

@@ -104,8 +104,17 @@ def train_lexical(
     l2: float = 1e-5,
     min_count: int = 2,
 ) -> dict[str, float]:
-    """Logistic regression positive vs negative over the word features."""
-    data = [ex for ex in examples if ex.modelled and ex.gold in ("positive", "negative")]
+    """Logistic regression positive vs negative over the word features.
+
+    "Nothing" answers to "what could we improve?" are left out: a rule decides them, and
+    learning from them taught the word "nothing" to mean praise in any other sentence."""
+    data = [
+        ex
+        for ex in examples
+        if ex.modelled
+        and ex.gold in ("positive", "negative")
+        and not (ex.nothing and ex.signals is not None and ex.signals.kind == "improve")
+    ]
     counts: Counter[str] = Counter()
     for ex in data:
         counts.update(ex.words)
