@@ -27,7 +27,7 @@ from feedback.analysis.text import prepare
 from feedback.analysis.themes import THEMES, find_themes
 from feedback.analysis.urgency import urgent_events
 
-ANALYZER_VERSION = "hybrid-4.1"
+ANALYZER_VERSION = "hybrid-4.2"
 # The rules' note for a comment that only suggests something (sentiment.py).
 SUGGESTION_ONLY = "suggestion without complaint -> neutral"
 # Reason code when only the learned word model (not a rule) flags a safety event.
@@ -386,7 +386,7 @@ def analyze(text: str, question: str | None = None) -> Analysis:
         explanation.extend(decision.notes)
         sentiment = label
         if model.themes:
-            feats = features(words, signals)
+            feats = features(words, signals, pairs=True)
     explanation.extend(run.evidence)
     themes = _themes(run, sentiment, explanation, feats, model)
     return Analysis(
@@ -477,9 +477,6 @@ def _themes(
     chosen: dict[str, list[tuple[int, int, str]]] = dict(run.found_themes)
     if feats is not None and model.themes:
         scores = theme_scores(feats, model.theme, len(model.themes))
-        # In a long review one sentence's topic is a small share of the words: the model's
-        # doubt about a theme the rules found there is no evidence against it.
-        long_comment = len(run.text.split()) > LONG_COMMENT_WORDS
         add, drop = logit(model.theme_add), logit(model.theme_drop)
         for theme, value in zip(model.themes, scores, strict=True):
             if value >= add and theme not in chosen:
@@ -490,7 +487,7 @@ def _themes(
                 )
                 explanation.append(f"model adds theme {theme} (p={p:.2f}): {terms}")
                 chosen[theme] = []
-            elif value < drop and theme in chosen and not long_comment:
+            elif value < drop and theme in chosen and not _long_comment(run.text):
                 explanation.append(f"model drops theme {theme} (p={sigmoid(value):.2f})")
                 del chosen[theme]
     results = []
@@ -513,6 +510,12 @@ def _themes(
         results.append(ThemeResult(theme, sentiment))
     order = {theme: i for i, theme in enumerate(THEMES)}
     return tuple(sorted(results, key=lambda r: order[r.theme]))
+
+
+def _long_comment(text: str) -> bool:
+    """In a long review one sentence's topic is a small share of the words: the theme
+    model's doubt about a theme the rules found there is no evidence against it."""
+    return len(text.split()) > LONG_COMMENT_WORDS
 
 
 def _theme_terms(

@@ -177,10 +177,13 @@ def stack_scores(dense: list[float], table: list[list[float]]) -> list[float]:
     return [sum(map(operator.mul, row, dense)) for row in table]
 
 
-def features(words: dict[str, float], rules: RuleSignals) -> dict[str, float]:
+def features(words: dict[str, float], rules: RuleSignals, pairs: bool = False) -> dict[str, float]:
     """The theme models' features: the single words (word pairs gave no better theme F1 on
-    the unseen sets and cost 7% of a comment's time) plus the rule signals (about -1..1)."""
-    feats = {name: value for name, value in words.items() if " " not in name}
+    the unseen sets and cost 7% of a comment's time) plus the rule signals (about -1..1).
+
+    `pairs=True` keeps the word pairs in: the trained models have no weight for them, so
+    scoring gives the same result without the cost of filtering them out."""
+    feats = dict(words) if pairs else {name: v for name, v in words.items() if " " not in name}
     feats[f"<rule:{rules.label}>"] = 1.0
     feats["<rule polarity>"] = rules.polarity
     feats["<praise mass>"] = min(rules.pos_mass, 2.0)
@@ -270,6 +273,7 @@ def theme_scores(
     return [sum(column) for column in zip(*rows, strict=True)]
 
 
+@lru_cache(maxsize=16)
 def logit(p: float) -> float:
     """The score at which sigmoid reaches p (thresholds compared on scores, not
     probabilities, spare an exp per theme per comment)."""

@@ -146,8 +146,9 @@ _SINGLE: tuple[tuple[str, str], ...] = tuple(
             r"(?:lips?|tongue|throat|face|mouth) (?:\w+ )?(?:swell\w*|swole|swollen|closing)|"
             r"(?:swell\w*|swollen) (?:up )?(?:lips?|tongue|throat|face)|couldn't breathe|"
             r"could not breathe|wander(?:ed|ing) off|crisis (?:team|line|number) (?:\w+ ){0,6}"
-            r"(?:no answer|(?:didn't|did not|never|wouldn't) (?:answer|pick up|call back|ring back)|"
-            r"nobody (?:answered|returned|called)|no one (?:answered|returned|called))|pull(?:ed|ing|s)? out (?:his|her|their|"
+            r"(?:no answer|(?:didn't|did not|never|wouldn't) (?:answer|pick up|call back|"
+            r"ring back)|nobody (?:answered|returned|called)|no one (?:answered|returned|"
+            r"called))|pull(?:ed|ing|s)? out (?:his|her|their|"
             r"the|my) (?:\w+ )?(?:drip|iv|line|cannula|catheter|tubes?)|"
             r"without (?:\w+ ){0,3}(?:understanding|knowing) (?:it|what)|"
             r"(?:never|didn't|did not) (?:\w+ )?consent\w*|"
@@ -490,8 +491,8 @@ _UNTREATED = compile_fast(
     r"ignored|before anyone|anything stronger|something stronger|nothing stronger|begg\w+ "
     r"for help|wait (?:my|your|her|his) "
     r"turn|wouldn't give|would not give|(?:only|just|two|2) (?:\w+ )?(?:paracetamol|"
-    r"ibuprofen|codeine|calpol|tylenol)|(?:had to|made to|left to) (?:sit|wait|lie)|too busy|wait (?:for|until|till) (?:the )?"
-    r"(?:morning|day staff|round|doctor))\b"
+    r"ibuprofen|codeine|calpol|tylenol)|(?:had to|made to|left to) (?:sit|wait|lie)|"
+    r"too busy|wait (?:for|until|till) (?:the )?(?:morning|day staff|round|doctor))\b"
 )
 _MISDIAGNOSIS = compile_fast(
     r"\b(?:misdiagnos\w+|missed (?:the |my |a |his |her )?(?:diagnosis|fracture|break|"
@@ -542,7 +543,9 @@ _PAST_OPENING = compile_fast(
     r"on (?:a|my|her|his|our) (?:previous|last|earlier) (?:visit|stay|admission))\b"
 )
 _PUT_RIGHT = compile_fast(
-    r"\b(?:this time|lessons (?:have been|were|had been|are being) learn(?:ed|t)|"
+    r"\b(?:this time (?!\w+ (?:did|happened|was) (?:it |the same )?again)(?:\w+ ){0,6}"
+    r"(?:checked|double-checked|explained|right|fine|perfect|better|different|careful\w*)|"
+    r"lessons (?:have been|were|had been|are being) learn(?:ed|t)|"
     r"(?:handled|dealt with|resolved) (?:it|this|that|the complaint|my complaint) "
     r"(?:\w+ )?(?:brilliantly|well|properly|superbly|professionally|perfectly|quickly)|"
     r"put (?:it|things|that) right)\b"

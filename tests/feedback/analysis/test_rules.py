@@ -17,6 +17,14 @@ def themes(text: str) -> set[str]:
     return {t.theme for t in analyze(text).themes}
 
 
+def cue_themes(text: str) -> set[str]:
+    """The themes the rule cues mark. Since 4.0 the theme models may add or drop one on top
+    of them, as the labelled comments taught; evaluation measures that, these tests the cues."""
+    run = run_rules(text)
+    assert run is not None
+    return set(run.found_themes)
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -538,12 +546,8 @@ def test_new_theme_cues() -> None:
     ],
 )
 def test_theme_cues_from_heldout_misses(text: str, present: str, absent: str | None) -> None:
-    # The cue itself, in the rule layer: since 4.0 the theme models may still drop a cued
-    # theme in a comment whose other words say otherwise, and evaluation measures that.
-    run = run_rules(text)
-    assert run is not None
-    found = set(run.found_themes)
-    assert present in found, run.explanation
+    found = cue_themes(text)
+    assert present in found, analyze(text).explanation
     if absent:
         assert absent not in found
 
@@ -682,6 +686,11 @@ def rule_urgent(text: str) -> tuple[str, ...]:
             "privacy_breach",
         ),
         ("La dejaron dos noches sin que nadie la cambiara.", "neglect"),
+        # a past event is set aside only when the comment says it was put right
+        (
+            "Last time I was given the wrong tablets. This time they did it again!",
+            "medication_error",
+        ),
         # 4.0, from NHS comments the 3.9 word model flagged and the retrained one does not
         ("Rang the crisis line three times and nobody answered.", "patient_safety"),
         ("I told them I felt at risk to myself and was sent home.", "self_harm"),
@@ -803,7 +812,7 @@ def test_sentiment_from_heldout_misses(text: str, expected: str) -> None:
     ],
 )
 def test_theme_cues_that_overfired(text: str, absent: str) -> None:
-    assert absent not in themes(text), analyze(text).explanation
+    assert absent not in cue_themes(text), analyze(text).explanation
 
 
 @pytest.mark.parametrize(
@@ -817,4 +826,4 @@ def test_theme_cues_that_overfired(text: str, absent: str) -> None:
     ],
 )
 def test_narrowed_cues_still_mark_their_theme(text: str, present: str) -> None:
-    assert present in themes(text), analyze(text).explanation
+    assert present in cue_themes(text), analyze(text).explanation
