@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from feedback.analysis.engine import LONG_COMMENT_WORDS  # noqa: E402
+from feedback.analysis.engine import long_comment  # noqa: E402
 from feedback.analysis.evaluation import binary, infer_questions  # noqa: E402
 from feedback.analysis.model import (  # noqa: E402
     LABELS,
@@ -177,17 +177,13 @@ def predict(
         theme: sigmoid(sum(w.get(n, 0.0) * v for n, v in ex.feats.items()))
         for theme, w in model_themes(model).items()
     }
-    found = choose(ex.rule_themes, probs, THEME_ADD, THEME_DROP, long_comment(ex))
+    found = choose(ex.rule_themes, probs, THEME_ADD, THEME_DROP, long_comment(ex.text))
     urgent = ex.signals.urgent or decision.urgent_p >= model.urgent_threshold
     return label, polarity, found, probs, urgent
 
 
 def model_themes(model: Weights) -> dict[str, dict[str, float]]:
     return {t: {n: row[i] for n, row in model.theme.items()} for i, t in enumerate(model.themes)}
-
-
-def long_comment(ex: Example) -> bool:
-    return len(ex.text.split()) > LONG_COMMENT_WORDS
 
 
 def choose(
@@ -322,7 +318,7 @@ def cross_validate(examples: list[Example], k: int, seed: int, **options: float)
                 )
             if ex.group != "nhs":
                 for add, drop in GRID:
-                    found = choose(ex.rule_themes, probs, add, drop, long_comment(ex))
+                    found = choose(ex.rule_themes, probs, add, drop, long_comment(ex.text))
                     grid[(add, drop)].add(ex, label, polarity, found)
     print(f"{k}-fold cross-validation (seed {seed}, options {options}):")
     for g in groups:

@@ -487,7 +487,7 @@ def _themes(
                 )
                 explanation.append(f"model adds theme {theme} (p={p:.2f}): {terms}")
                 chosen[theme] = []
-            elif value < drop and theme in chosen and not _long_comment(run.text):
+            elif value < drop and theme in chosen and not long_comment(run.text):
                 explanation.append(f"model drops theme {theme} (p={sigmoid(value):.2f})")
                 del chosen[theme]
     results = []
@@ -512,7 +512,7 @@ def _themes(
     return tuple(sorted(results, key=lambda r: order[r.theme]))
 
 
-def _long_comment(text: str) -> bool:
+def long_comment(text: str) -> bool:
     """In a long review one sentence's topic is a small share of the words: the theme
     model's doubt about a theme the rules found there is no evidence against it."""
     return len(text.split()) > LONG_COMMENT_WORDS
