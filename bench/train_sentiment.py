@@ -35,6 +35,7 @@ from feedback.analysis.model import (  # noqa: E402
     Weights,
     decide,
     sigmoid,
+    theme_scores,
 )
 from feedback.analysis.training import (  # noqa: E402
     Example,
@@ -173,17 +174,11 @@ def predict(
         return ex.rule_label, ex.rule_polarity, ex.rule_themes, {}, bool(ex.rule_urgent)
     decision = decide(ex.words, ex.signals, ex.nothing, model, keep)
     label, polarity = decision.label, decision.polarity
-    probs = {
-        theme: sigmoid(sum(w.get(n, 0.0) * v for n, v in ex.feats.items()))
-        for theme, w in model_themes(model).items()
-    }
+    scores = theme_scores(ex.feats, model.theme, len(model.themes))
+    probs = {theme: sigmoid(x) for theme, x in zip(model.themes, scores, strict=True)}
     found = choose(ex.rule_themes, probs, THEME_ADD, THEME_DROP, long_comment(ex.text))
     urgent = ex.signals.urgent or decision.urgent_p >= model.urgent_threshold
     return label, polarity, found, probs, urgent
-
-
-def model_themes(model: Weights) -> dict[str, dict[str, float]]:
-    return {t: {n: row[i] for n, row in model.theme.items()} for i, t in enumerate(model.themes)}
 
 
 def choose(
