@@ -23,7 +23,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import sqlite3
+import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import aiosqlite
@@ -38,6 +41,8 @@ from feedback.settings import Settings
 PICCOLO_CONF_MODULE = "feedback.piccolo_conf"
 READER_POOL_SIZE = 6
 GROUP_COMMIT_LIMIT = 64
+# How long a write transaction's statements may hold the event loop before it lets others run.
+SHARE_LOOP_AFTER = 0.005
 MEMBER_SAVEPOINT = "group_member"
 
 
@@ -49,7 +54,7 @@ class DurableSQLiteEngine(SQLiteEngine):
     def __init__(self, path: str, busy_timeout_ms: int = 5000) -> None:
         super().__init__(path=path, timeout=busy_timeout_ms / 1000)
         self.busy_timeout_ms = busy_timeout_ms
-        self._writer: aiosqlite.Connection | None = None
+        self._writer: LoopWriter | None = None
         self._writer_lock: asyncio.Lock | None = None
         self._idle_readers: list[aiosqlite.Connection] = []
         self._readers: asyncio.Semaphore | None = None
@@ -61,10 +66,8 @@ class DurableSQLiteEngine(SQLiteEngine):
 
     async def _configure(self, connection: aiosqlite.Connection) -> aiosqlite.Connection:
         connection.row_factory = dict_factory  # type: ignore[assignment]
-        await connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
-        await connection.execute("PRAGMA journal_mode = WAL")
-        await connection.execute("PRAGMA synchronous = FULL")
-        await connection.execute("PRAGMA foreign_keys = ON")
+        for pragma in _pragmas(self.busy_timeout_ms):
+            await connection.execute(pragma)
         return connection
 
     async def get_connection(self) -> aiosqlite.Connection:
@@ -86,9 +89,9 @@ class DurableSQLiteEngine(SQLiteEngine):
         for connection in connections:
             await connection.close()
 
-    async def _writer_connection(self) -> aiosqlite.Connection:
+    async def _writer_connection(self) -> LoopWriter:
         if self._writer is None:
-            self._writer = await self.get_connection()
+            self._writer = await LoopWriter.open(self.connection_kwargs, self.busy_timeout_ms)
         return self._writer
 
     def _reader_slots(self) -> asyncio.Semaphore:
@@ -101,13 +104,14 @@ class DurableSQLiteEngine(SQLiteEngine):
             self._writer_lock = asyncio.Lock()
         return self._writer_lock
 
-    async def _join_group(self) -> aiosqlite.Connection:
+    async def _join_group(self) -> LoopWriter:
         """With the writer lock held: open a group if none is open, and a member's savepoint."""
         connection = await self._writer_connection()
         if self._group is None:
-            await connection.execute("BEGIN IMMEDIATE")
+            # May wait for another process's write lock (busy timeout): off the loop.
+            await connection.in_thread("BEGIN IMMEDIATE")
             self._group = []
-        await connection.execute(f"SAVEPOINT {MEMBER_SAVEPOINT}")
+        await connection.start_member()
         return connection
 
     def _should_commit(self) -> bool:
@@ -119,7 +123,7 @@ class DurableSQLiteEngine(SQLiteEngine):
         if group is None or self._writer is None:
             return
         try:
-            await self._writer.execute("COMMIT")
+            await self._writer.in_thread("COMMIT")  # the fsync: off the loop
         except BaseException as exc:
             with contextlib.suppress(Exception):
                 if self._writer.in_transaction:
@@ -167,7 +171,7 @@ class DurableSQLiteEngine(SQLiteEngine):
 
     async def _run_in_existing_connection(
         self,
-        connection: aiosqlite.Connection,
+        connection: LoopWriter,
         query: str,
         args: list[Any] | None = None,
         query_type: str = "generic",
@@ -176,7 +180,7 @@ class DurableSQLiteEngine(SQLiteEngine):
         # Piccolo's version re-sends `PRAGMA foreign_keys = 1` before every statement in a
         # transaction, a second trip to the connection's thread each time; ours are configured
         # once, when opened. (SQLite here always has RETURNING, so no last-rowid fallback.)
-        return await fetch_all(connection, query, args)
+        return await connection.execute_fetchall(query, args or [])
 
     async def _run_in_new_connection(
         self,
@@ -204,6 +208,80 @@ class DurableSQLiteEngine(SQLiteEngine):
             return await self._run_in_existing_connection(
                 transaction.connection, query=query, args=args, query_type=query_type, table=table
             )
+
+
+class LoopWriter:
+    """The single writer connection, driven from the event loop's own thread.
+
+    A statement of a write transaction takes tens of microseconds; sending it to a
+    connection's own thread (as aiosqlite does) costs more than that, and the transaction,
+    which holds the only writer, then advances one statement per turn of a busy event loop:
+    under load every other submission waits behind it. Here its statements run inline,
+    back to back, and only what can wait on the disk or on another process, `BEGIN
+    IMMEDIATE` (another process's write lock) and `COMMIT` (the fsync), runs in a thread.
+    The engine's writer lock guarantees one user at a time, so the connection is never used
+    from two threads at once.
+
+    A long transaction (a large visit import, say) would hold the loop for its whole length,
+    and every page would wait for it; so once a transaction has run inline for
+    SHARE_LOOP_AFTER seconds, it lets the loop serve others for one turn before its next
+    statement. Writers still queue behind it, as they would anyway.
+    """
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
+        self._inline_since = time.perf_counter()
+
+    @classmethod
+    async def open(cls, connection_kwargs: dict[str, Any], busy_timeout_ms: int) -> LoopWriter:
+        connection = sqlite3.connect(**connection_kwargs, check_same_thread=False)
+        connection.row_factory = dict_factory
+        writer = cls(connection)
+        for pragma in _pragmas(busy_timeout_ms):
+            await writer.in_thread(pragma)
+        return writer
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._connection.in_transaction
+
+    async def execute_fetchall(self, query: str, args: Sequence[Any] = ()) -> list[Any]:
+        rows = self._connection.execute(query, args).fetchall()
+        if time.perf_counter() - self._inline_since > SHARE_LOOP_AFTER:
+            await asyncio.sleep(0)
+            self._inline_since = time.perf_counter()
+        return rows
+
+    async def execute(self, query: str, args: Sequence[Any] = ()) -> None:
+        await self.execute_fetchall(query, args)
+
+    async def start_member(self) -> None:
+        """A transaction joins the open group: its own savepoint, and its own inline time."""
+        self._inline_since = time.perf_counter()
+        self._connection.execute(f"SAVEPOINT {MEMBER_SAVEPOINT}")
+
+    async def in_thread(self, query: str) -> list[Any]:
+        def run() -> list[Any]:
+            return self._connection.execute(query).fetchall()
+
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._thread, run)
+        finally:
+            self._inline_since = time.perf_counter()
+
+    async def close(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._thread, self._connection.close)
+        self._thread.shutdown(wait=False)
+
+
+def _pragmas(busy_timeout_ms: int) -> tuple[str, ...]:
+    return (
+        f"PRAGMA busy_timeout = {int(busy_timeout_ms)}",
+        "PRAGMA journal_mode = WAL",
+        "PRAGMA synchronous = FULL",
+        "PRAGMA foreign_keys = ON",
+    )
 
 
 class WriterTransaction(SQLiteTransaction):
@@ -408,10 +486,9 @@ async def sqlite_durability() -> list[str]:
 
     problems = []
     async with DB.transaction() as transaction:
-        cursor = await transaction.connection.execute("PRAGMA journal_mode")
-        journal = next(iter((await cursor.fetchone()).values()))
-        cursor = await transaction.connection.execute("PRAGMA synchronous")
-        synchronous = next(iter((await cursor.fetchone()).values()))
+        connection = transaction.connection
+        [journal] = (await connection.execute_fetchall("PRAGMA journal_mode"))[0].values()
+        [synchronous] = (await connection.execute_fetchall("PRAGMA synchronous"))[0].values()
     if str(journal).lower() != "wal":
         problems.append(f"SQLite journal_mode is {journal}, not WAL.")
     if synchronous != 2:

@@ -13,6 +13,7 @@ import pytest
 from piccolo.apps.migrations.commands.new import AutoMigrationManager
 from piccolo.engine.postgres import PostgresEngine
 
+from feedback import db as db_module
 from feedback.app import create_app
 from feedback.db import (
     DurableSQLiteEngine,
@@ -47,9 +48,9 @@ async def test_sqlite_runs_in_wal_with_full_synchronous_and_a_busy_timeout(sqlit
     await start_engine(db, settings)
     async with db.transaction() as transaction:
         connection = transaction.connection
-        journal = await (await connection.execute("PRAGMA journal_mode")).fetchone()
-        synchronous = await (await connection.execute("PRAGMA synchronous")).fetchone()
-        timeout = await (await connection.execute("PRAGMA busy_timeout")).fetchone()
+        [journal] = await connection.execute_fetchall("PRAGMA journal_mode")
+        [synchronous] = await connection.execute_fetchall("PRAGMA synchronous")
+        [timeout] = await connection.execute_fetchall("PRAGMA busy_timeout")
     assert next(iter(journal.values())) == "wal"
     assert next(iter(synchronous.values())) == 2  # FULL
     assert next(iter(timeout.values())) == settings.sqlite_busy_timeout_ms
@@ -172,18 +173,18 @@ async def test_a_failed_group_commit_fails_every_member(sqlite_engine, monkeypat
 
     async def failing_commit() -> None:
         attempts.append(len(sqlite_engine._group or ()))
-        real_execute = writer.execute
+        real_in_thread = writer.in_thread
 
-        def refuse_commit(sql, *args):
+        async def refuse_commit(sql):
             if sql == "COMMIT":
                 raise sqlite3.OperationalError("disk I/O error")
-            return real_execute(sql, *args)
+            return await real_in_thread(sql)
 
-        monkeypatch.setattr(writer, "execute", refuse_commit)
+        monkeypatch.setattr(writer, "in_thread", refuse_commit)
         try:
             await commit_group()
         finally:
-            monkeypatch.setattr(writer, "execute", real_execute)
+            monkeypatch.setattr(writer, "in_thread", real_in_thread)
 
     monkeypatch.setattr(sqlite_engine, "_commit_group", failing_commit)
 
@@ -313,3 +314,60 @@ async def test_postgres_sessions_run_without_jit_and_price_ssd_reads(postgres_da
         assert rows[0]["random_page_cost"] == "1.1"
     finally:
         await close_engine(engine)
+
+
+async def _insert_departments(engine: DurableSQLiteEngine, names: range, log: list[str]) -> None:
+    async with engine.transaction():
+        for number in names:
+            await Department.insert(Department(name=f"D{number}", slug=f"d-{number}"))
+            log.append("write")
+
+
+async def _note_turns(log: list[str], turns: int) -> None:
+    for _ in range(turns):
+        log.append("other")
+        await asyncio.sleep(0)
+
+
+async def test_a_write_transaction_runs_its_statements_back_to_back(sqlite_engine, monkeypatch):
+    """Once it holds the writer, a short transaction does not wait for other work between
+    its statements: everyone else queued for the writer is waiting for it to finish."""
+    monkeypatch.setattr(db_module, "SHARE_LOOP_AFTER", 60.0)
+    async with sqlite_engine.transaction():  # the group is open: no BEGIN in a thread below
+        log: list[str] = []
+        other = asyncio.create_task(_note_turns(log, 50))
+        await _insert_departments(sqlite_engine, range(20), log)
+        await other
+    assert log[:20] == ["write"] * 20
+
+
+async def test_a_long_write_transaction_lets_other_work_run(sqlite_engine, monkeypatch):
+    """A transaction that has held the event loop for SHARE_LOOP_AFTER lets others have a turn
+    before its next statement, so one long import does not freeze every page."""
+    monkeypatch.setattr(db_module, "SHARE_LOOP_AFTER", 0.0)
+    async with sqlite_engine.transaction():
+        log: list[str] = []
+        other = asyncio.create_task(_note_turns(log, 50))
+        await _insert_departments(sqlite_engine, range(20), log)
+        await other
+    assert log.index("other") < log.index("write") + 2 < 20
+    assert _committed_slugs(sqlite_engine) == {f"d-{n}" for n in range(20)}
+
+
+async def test_waiting_for_another_process_lock_does_not_block_the_event_loop(sqlite_engine):
+    """BEGIN IMMEDIATE waits (busy timeout) in a thread while another process writes."""
+    other_process = sqlite3.connect(sqlite_engine.path, isolation_level=None)
+    other_process.execute("BEGIN IMMEDIATE")
+    try:
+        log: list[str] = []
+        write = asyncio.create_task(_insert_departments(sqlite_engine, range(1), log))
+        turns = 0
+        while turns < 20:  # the loop keeps turning while the write waits for the lock
+            await asyncio.sleep(0.005)
+            turns += 1
+        assert log == [] and not write.done()
+    finally:
+        other_process.execute("COMMIT")
+        other_process.close()
+    await write
+    assert _committed_slugs(sqlite_engine) == {"d-0"}
