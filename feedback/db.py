@@ -37,6 +37,7 @@ from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionTy
 from piccolo.table import Table
 
 from feedback.settings import Settings
+from integrations.sql import in_point_read
 
 PICCOLO_CONF_MODULE = "feedback.piccolo_conf"
 READER_POOL_SIZE = 6
@@ -57,6 +58,7 @@ class DurableSQLiteEngine(SQLiteEngine):
         self._writer: LoopWriter | None = None
         self._writer_lock: asyncio.Lock | None = None
         self._idle_readers: list[aiosqlite.Connection] = []
+        self._loop_reader: sqlite3.Connection | None = None
         self._readers: asyncio.Semaphore | None = None
         # The members of the open group waiting for its commit (None: no transaction is open),
         # and how many transactions are queued for the writer.
@@ -83,6 +85,9 @@ class DurableSQLiteEngine(SQLiteEngine):
                 await self._commit_group()
         connections = [*self._idle_readers, *([self._writer] if self._writer else [])]
         self._idle_readers.clear()
+        if self._loop_reader is not None:
+            self._loop_reader.close()
+            self._loop_reader = None
         self._writer = None
         self._writer_lock = None
         self._readers = None
@@ -93,6 +98,17 @@ class DurableSQLiteEngine(SQLiteEngine):
         if self._writer is None:
             self._writer = await LoopWriter.open(self.connection_kwargs, self.busy_timeout_ms)
         return self._writer
+
+    def _point_reader(self) -> sqlite3.Connection:
+        """The reader for integrations.sql.point_read: used only from the event loop's thread.
+        In WAL mode a read never waits for the writer, so it never blocks the loop for long."""
+        if self._loop_reader is None:
+            connection = sqlite3.connect(**self.connection_kwargs)
+            connection.row_factory = dict_factory
+            for pragma in _pragmas(self.busy_timeout_ms):
+                connection.execute(pragma)
+            self._loop_reader = connection
+        return self._loop_reader
 
     def _reader_slots(self) -> asyncio.Semaphore:
         if self._readers is None:
@@ -189,6 +205,8 @@ class DurableSQLiteEngine(SQLiteEngine):
         query_type: str = "generic",
         table: type[Table] | None = None,
     ) -> Any:
+        if _is_read_only(query) and in_point_read():
+            return self._point_reader().execute(query, args or []).fetchall()
         if _is_read_only(query):
             # At most READER_POOL_SIZE readers, kept open: under load, waiting a moment for one
             # is cheaper than opening (and configuring, and closing) a connection per query.

@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Sequence
 
+from integrations.sql import point_read
 from integrations.tables import RateLimitBucket
 
 
@@ -58,11 +59,13 @@ async def hits_each(
 ) -> list[int]:
     """The counts of several keys in the current window (one query, counting nothing)."""
     buckets = [_bucket(key, window, now or dt.datetime.now(dt.UTC))[0] for key in keys]
-    rows = await RateLimitBucket.raw(
-        "SELECT bucket, hits FROM rate_limit_bucket WHERE bucket IN ("  # noqa: S608
-        + ", ".join("{}" for _ in buckets)
-        + ")",
-        *buckets,
+    rows = await point_read(
+        RateLimitBucket.raw(
+            "SELECT bucket, hits FROM rate_limit_bucket WHERE bucket IN ("  # noqa: S608
+            + ", ".join("{}" for _ in buckets)
+            + ")",
+            *buckets,
+        )
     )
     counted = {row["bucket"]: row["hits"] for row in rows}
     return [counted.get(bucket, 0) for bucket in buckets]

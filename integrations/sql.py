@@ -1,4 +1,5 @@
-"""Writes on hot paths, straight through the driver inside the caller's transaction.
+"""Hot paths: writes straight through the driver inside the caller's transaction, and
+point reads that need not leave the event loop.
 
 Piccolo spends ~0.2 ms building a `Table` instance and as much again turning it into SQL, more
 than the database spends storing the row. Where rows are written many at a time (imports) or
@@ -11,9 +12,10 @@ asyncpg), so Piccolo reads them back exactly as if it had written them.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from piccolo.columns import JSON, JSONB
 from piccolo.columns.defaults.base import Default
@@ -22,6 +24,27 @@ from piccolo.utils.encoding import dump_json
 
 # Both engines accept at most 32,766 parameters in one statement.
 MAX_PARAMETERS = 32_000
+
+T = TypeVar("T")
+_POINT_READ: ContextVar[bool] = ContextVar("point_read", default=False)
+
+
+async def point_read(query: Awaitable[T]) -> T:
+    """Await a query that reads a few rows by key, or a small table, on a path taken many
+    times a second (a survey submission's invitation, allowance and routing rules).
+
+    An engine that can run such a read on the event loop's own thread does (SQLite's: the
+    read takes microseconds, a trip to a connection's thread and back costs more); any other
+    runs it as usual. Never for a scan: it would hold up every request while it runs."""
+    marker = _POINT_READ.set(True)
+    try:
+        return await query
+    finally:
+        _POINT_READ.reset(marker)
+
+
+def in_point_read() -> bool:
+    return _POINT_READ.get()
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from integrations.crypto import KeyRing
 from integrations.db_values import aware
-from integrations.sql import insert_rows
+from integrations.sql import insert_rows, point_read
 from surveys.answers import CheckResult, check_answers
 from surveys.definition import Definition, definition_to_data, parse_definition
 from surveys.library import LIBRARY
@@ -199,7 +199,7 @@ LIMIT 1
 
 async def open_invitation(token: str) -> OpenInvitation:
     token_hash = hash_token(token)
-    rows = await Invitation.raw(OPEN_INVITATION, token_hash, token_hash)
+    rows = await point_read(Invitation.raw(OPEN_INVITATION, token_hash, token_hash))
     if not rows:
         raise InvitationProblem("unknown")
     row = rows[0]

@@ -23,7 +23,7 @@ from feedback.services.staff import department_leads
 from feedback.tables import RoutingRule, Ticket, TicketEvent, TicketFeedback
 from integrations.db_values import loaded
 from integrations.email import OutgoingEmail, enqueue
-from integrations.sql import insert_rows
+from integrations.sql import insert_rows, point_read
 from surveys.tables import Department
 
 # DESIGN.md §5, by department code: (name, conditions, action) in order; the last is the
@@ -99,12 +99,16 @@ class RoutingSetup:
 async def current_routing() -> RoutingSetup:
     """Read fresh on every call (two small queries), so an edit, or a rule a script inserts,
     applies to the very next item in every process; parsing is what is cached, by content."""
-    rows = await RoutingRule.raw(
-        "SELECT id, position, name, conditions, action, is_default FROM routing_rule "
-        "WHERE enabled ORDER BY position, id"
+    rows = await point_read(
+        RoutingRule.raw(
+            "SELECT id, position, name, conditions, action, is_default FROM routing_rule "
+            "WHERE enabled ORDER BY position, id"
+        )
     )
-    fallback = await Department.raw(
-        "SELECT id FROM department ORDER BY (slug = {}) DESC, id LIMIT 1", FALLBACK_DEPARTMENT
+    fallback = await point_read(
+        Department.raw(
+            "SELECT id FROM department ORDER BY (slug = {}) DESC, id LIMIT 1", FALLBACK_DEPARTMENT
+        )
     )
     return RoutingSetup(
         rules=_parsed_rules(

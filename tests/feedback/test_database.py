@@ -24,6 +24,7 @@ from feedback.db import (
     start_engine,
 )
 from feedback.piccolo_conf import APP_REGISTRY
+from integrations.sql import point_read
 from surveys.tables import Department
 from tests.conftest import make_settings
 
@@ -371,3 +372,21 @@ async def test_waiting_for_another_process_lock_does_not_block_the_event_loop(sq
         other_process.close()
     await write
     assert _committed_slugs(sqlite_engine) == {"d-0"}
+
+
+async def test_a_point_read_runs_on_the_event_loop_and_sees_every_commit(sqlite_engine):
+    """integrations.sql.point_read: no trip to a reader's thread (the loop never turns while
+    it runs), and it reads what the writer last committed."""
+    slugs = Department.raw("SELECT slug FROM department ORDER BY slug")
+    await _insert_departments(sqlite_engine, range(3), [])
+    log: list[str] = []
+    other = asyncio.create_task(_note_turns(log, 5))
+    rows = await point_read(slugs)
+    log.append("read")
+    await other
+    assert [row["slug"] for row in rows] == ["d-0", "d-1", "d-2"]
+    assert log[0] == "read"
+    assert sqlite_engine._idle_readers == []
+    await _insert_departments(sqlite_engine, range(3, 4), [])
+    rows = await point_read(Department.raw("SELECT slug FROM department ORDER BY slug"))
+    assert [row["slug"] for row in rows] == ["d-0", "d-1", "d-2", "d-3"]
