@@ -199,14 +199,16 @@ async def drive(
 
         async def killer() -> None:
             # Kills are spread over the run by progress, not by the clock (a fast server would
-            # otherwise finish before the first one), each at a random moment near its mark.
+            # otherwise finish before the first one), each at a random moment just after its
+            # mark: a few milliseconds, in which a fast server still has posts in flight (with
+            # up to 50 ms, the CI run's 30 posts sometimes all finished before the first kill).
             for number in range(1, kills + 1):
                 mark = number * len(tokens) // (kills + 1) + rng.randint(0, 2)
                 while len(acknowledged) < min(mark, len(tokens) - 1):
                     if all(task.done() for task in workers):
                         return
                     await asyncio.sleep(0.005)
-                await asyncio.sleep(rng.uniform(0, 0.05))
+                await asyncio.sleep(rng.uniform(0, 0.005))
                 up.clear()
                 server.kill()
                 result.kills += 1

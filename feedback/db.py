@@ -283,8 +283,16 @@ class LoopWriter:
         def run() -> list[Any]:
             return self._connection.execute(query).fetchall()
 
+        statement = asyncio.get_running_loop().run_in_executor(self._thread, run)
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._thread, run)
+            return await asyncio.shield(statement)
+        except asyncio.CancelledError:
+            # The statement goes on in the thread whatever its waiter does; the connection
+            # must not be used from the loop's thread (the writer lock is about to be let go)
+            # until it has finished.
+            with contextlib.suppress(BaseException):
+                await statement
+            raise
         finally:
             self._inline_since = time.perf_counter()
 

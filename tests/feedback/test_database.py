@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 from piccolo.apps.migrations.commands.new import AutoMigrationManager
@@ -390,3 +391,23 @@ async def test_a_point_read_runs_on_the_event_loop_and_sees_every_commit(sqlite_
     await _insert_departments(sqlite_engine, range(3, 4), [])
     rows = await point_read(Department.raw("SELECT slug FROM department ORDER BY slug"))
     assert [row["slug"] for row in rows] == ["d-0", "d-1", "d-2", "d-3"]
+
+
+async def test_a_cancelled_commit_wait_still_leaves_the_writer_idle(sqlite_engine):
+    """Cancelling a task waiting for COMMIT (or BEGIN) in the writer's thread does not free the
+    connection for the loop's thread while the statement is still running there."""
+    writer = sqlite_engine._writer
+    log: list[str] = []
+
+    def slow() -> int:
+        time.sleep(0.2)
+        log.append("finished")
+        return 1
+
+    writer._connection.create_function("slow", 0, slow)
+    waiting = asyncio.create_task(writer.in_thread("SELECT slow()"))
+    await asyncio.sleep(0.02)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert log == ["finished"]
