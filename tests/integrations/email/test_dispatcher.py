@@ -84,7 +84,9 @@ async def test_rows_of_a_killed_worker_are_sent_by_another_once_the_lease_expire
     for number in range(1, 4):
         await enqueue(outgoing(number))
     hanging = HangingSender()
-    lease = timedelta(milliseconds=300)
+    # Long enough that a loaded CI machine cannot let it run out before the survivor's first
+    # look (with 300 ms it once did, and the survivor sent the rows then).
+    lease = timedelta(seconds=2)
     killed = asyncio.create_task(Dispatcher(hanging, mail_from, lease=lease).run_once())
     await asyncio.wait_for(hanging.started.wait(), timeout=5)
     killed.cancel()
@@ -94,7 +96,7 @@ async def test_rows_of_a_killed_worker_are_sent_by_another_once_the_lease_expire
     # machine (run_once stops claiming work once most of its lease has gone).
     survivor = dispatcher_for(mail_server, mail_from, lease=timedelta(seconds=60))
     assert (await survivor.run_once()).total == 0  # the killed worker's lease still holds
-    await asyncio.sleep(0.35)
+    await asyncio.sleep(lease.total_seconds() + 0.05)
     assert (await survivor.run_once()).sent == 3
 
     assert sorted(m["To"] for m in mail_server.mailbox.messages) == [
