@@ -411,3 +411,101 @@ async def test_a_cancelled_commit_wait_still_leaves_the_writer_idle(sqlite_engin
     with pytest.raises(asyncio.CancelledError):
         await waiting
     assert log == ["finished"]
+
+
+async def _second_engine(path: str, busy_timeout_ms: int = 5000) -> DurableSQLiteEngine:
+    """Another writer on the same file, as another process would have (its own lock file
+    descriptor, so the two contend for the writer lock as processes do)."""
+    engine = DurableSQLiteEngine(path=path, busy_timeout_ms=busy_timeout_ms)
+    await engine.start()
+    return engine
+
+
+async def _write_slug(engine: DurableSQLiteEngine, slug: str) -> None:
+    async with engine.transaction() as transaction:
+        await transaction.connection.execute(
+            "INSERT INTO department (name, slug) VALUES (?, ?)", [slug.upper(), slug]
+        )
+
+
+async def _holding_the_writer(engine: DurableSQLiteEngine) -> tuple[asyncio.Task, asyncio.Event]:
+    """A transaction that has written department "a" and stays open until the event is set."""
+    holding, let_go = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        async with engine.transaction():
+            await Department.insert(Department(name="A", slug="a"))
+            holding.set()
+            await let_go.wait()
+
+    holder = asyncio.create_task(hold())
+    await holding.wait()
+    return holder, let_go
+
+
+async def test_processes_take_turns_at_the_writer(sqlite_engine):
+    """A second writer waits for the first one's transaction (within its busy timeout) and
+    goes on once the first commits; neither keeps the lock when its transaction is over."""
+    other = await _second_engine(sqlite_engine.path)
+    try:
+        holder, let_go = await _holding_the_writer(sqlite_engine)
+        waiter = asyncio.create_task(_write_slug(other, "b"))
+        await asyncio.sleep(0.2)
+        assert not waiter.done()  # waiting for the lock, not failing
+        let_go.set()
+        await holder
+        await asyncio.wait_for(waiter, timeout=5)
+        assert _committed_slugs(sqlite_engine) == {"a", "b"}
+        # and back again: neither keeps the lock once its transaction is over
+        await _write_slug(sqlite_engine, "c")
+        await _write_slug(other, "d")
+        assert _committed_slugs(sqlite_engine) == {"a", "b", "c", "d"}
+    finally:
+        await other.close()
+
+
+async def test_a_writer_lock_held_past_the_busy_timeout_fails_as_locked(sqlite_engine):
+    """Waiting longer than the busy timeout for another process fails like SQLite's own lock
+    ("database is locked": a 503 for the pages), and leaves nothing held behind it."""
+    other = await _second_engine(sqlite_engine.path, busy_timeout_ms=100)
+    try:
+        holder, let_go = await _holding_the_writer(sqlite_engine)
+        with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+            await _write_slug(other, "b")
+        let_go.set()
+        await holder
+        await _write_slug(other, "b")  # the abandoned wait did not keep the lock
+        await _write_slug(sqlite_engine, "c")
+        assert _committed_slugs(sqlite_engine) == {"a", "b", "c"}
+    finally:
+        await other.close()
+
+
+async def test_a_waiting_process_gets_the_writer_between_two_of_a_busy_ones_transactions(
+    sqlite_engine,
+):
+    """The holder's queue never empties; the waiter still gets its turn after a transaction
+    or two, not when SQLite's busy handler, sleeping 1, 2, 5 ... 100 ms between tries, happens
+    to wake in a gap."""
+    other = await _second_engine(sqlite_engine.path)
+    try:
+        holder_commits = 0
+        waiter_done = asyncio.Event()
+
+        async def busy_holder() -> None:
+            nonlocal holder_commits
+            while not waiter_done.is_set() and holder_commits < 2000:
+                await _write_slug(sqlite_engine, f"a-{holder_commits}")
+                holder_commits += 1
+
+        async def waiter() -> int:
+            await asyncio.sleep(0.05)  # the holder is going by now
+            asked_at = holder_commits
+            await _write_slug(other, "b")
+            waiter_done.set()
+            return holder_commits - asked_at
+
+        _, holder_commits_while_waiting = await asyncio.gather(busy_holder(), waiter())
+        assert holder_commits_while_waiting <= 2
+    finally:
+        await other.close()
