@@ -199,7 +199,7 @@ def start_server(database_url: str, port: int, workers: int, log: Path) -> subpr
         # comment in five) are committed with it, and sent by `feedback worker` processes, not
         # by the server under test. Sent from the server, with nothing listening, every pass of
         # the dispatcher built each waiting message again to fail again; sent to a loopback SMTP
-        # server, they cost it ~5 ms of CPU each (docs/performance.md).
+        # server, they cost it 5-6 ms of CPU each (docs/performance.md).
         "DISPATCH_IN_PROCESS": "false",
         "SMTP_URL": "smtp://127.0.0.1:9",
         "TRUSTED_PROXIES": "127.0.0.1",  # so X-Forwarded-For names the client

@@ -3,9 +3,10 @@
 SQLite is the embedded default, and Piccolo's stock SQLite engine opens a new connection (and a
 new thread) for every query and leaves writes in deferred transactions, which fail with
 "database is locked" under concurrency. `DurableSQLiteEngine` keeps one long-lived writer
-connection (serialised in-process by a lock, and across processes by SQLite's busy timeout),
-plus a small pool of reader connections; every connection runs in WAL mode with
-`synchronous=FULL`, so an acknowledged write survives a crash.
+connection, driven from the event loop (`LoopWriter`), serialised in-process by a lock and
+across processes by a kernel lock they take in turn (`ProcessLock`); a small pool of reader
+connections, and one on the loop's thread for hot point reads. Every connection runs in WAL
+mode with `synchronous=FULL`, so an acknowledged write survives a crash.
 
 Writes are committed in groups. Every durable commit costs an fsync (5 ms or more on ordinary
 disks), so one commit per transaction caps a process at a couple of hundred transactions a
@@ -261,11 +262,19 @@ class LoopWriter:
     async def open(
         cls, connection_kwargs: dict[str, Any], busy_timeout_ms: int, process_lock: ProcessLock
     ) -> LoopWriter:
-        connection = sqlite3.connect(**connection_kwargs, check_same_thread=False)
+        try:
+            connection = sqlite3.connect(**connection_kwargs, check_same_thread=False)
+        except BaseException:
+            process_lock.close()
+            raise
         connection.row_factory = dict_factory
         writer = cls(connection, process_lock)
-        for pragma in _pragmas(busy_timeout_ms):
-            await writer.in_thread(pragma)
+        try:
+            for pragma in _pragmas(busy_timeout_ms):
+                await writer.in_thread(pragma)
+        except BaseException:
+            await writer.close()
+            raise
         return writer
 
     @property
