@@ -221,7 +221,9 @@ class DurableSQLiteEngine(SQLiteEngine):
                     self._idle_readers.pop() if self._idle_readers else await self.get_connection()
                 )
                 try:
-                    rows = await fetch_all(connection, query, args)
+                    # One trip to the reader's thread: `execute` then `fetchall` would make
+                    # three (execute, fetch, close the cursor).
+                    rows = list(await connection.execute_fetchall(query, args or []))
                 except BaseException:
                     await connection.close()
                     raise
@@ -531,18 +533,6 @@ class WriterTransaction(SQLiteTransaction):
             engine._lose_group(GroupCommitFailed("SQLite rolled the transaction back"))
         elif engine._should_commit():
             await engine._commit_group()
-
-
-async def fetch_all(
-    connection: aiosqlite.Connection, query: str, args: Sequence[Any] | None
-) -> list[Any]:
-    """Run one statement and return its rows in a single trip to the connection's thread.
-
-    `async with connection.execute(...)` then `fetchall()` makes three trips (execute, fetch,
-    close the cursor); each trip is a queue hand-off, a thread wake-up and a wake-up of the
-    event loop, and at ~15 statements a survey submission they cost more CPU than the SQL.
-    """
-    return list(await connection.execute_fetchall(query, args or []))
 
 
 def _is_read_only(query: str) -> bool:

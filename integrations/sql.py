@@ -122,7 +122,7 @@ async def insert_rows(table: type[Table], rows: Sequence[dict[str, Any]]) -> lis
         if postgres:
             result = await connection.fetch(sql, *values)
         else:
-            # One trip to the connection's thread, not three (execute, fetch, close the cursor).
+            # SQLite: the engine's writer connection returns the rows in one call.
             result = await connection.execute_fetchall(sql, values)
         ids.extend(row["id"] for row in result)
     return ids
