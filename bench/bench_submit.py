@@ -245,26 +245,40 @@ def csrf_pair(port: int, token: str) -> tuple[str, str]:
     return cookie, urllib.parse.quote(form_token.group(1), safe="")
 
 
-def tree_cpu_seconds(root: int) -> float:
-    """User+system CPU of a process and its descendants (uvicorn workers), from /proc."""
+def _processes() -> list[tuple[int, int, str, float]]:
+    """(pid, parent pid, command name, user+system CPU seconds) of every process, from /proc."""
     tick = os.sysconf("SC_CLK_TCK")
-    parents: dict[int, int] = {}
-    cpu: dict[int, float] = {}
+    found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            head, tail = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)
         except OSError:
             continue
-        parents[int(entry)] = int(fields[1])
-        cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+        fields = tail.split()
+        cpu = (int(fields[11]) + int(fields[12])) / tick
+        found.append((int(entry), int(fields[1]), head.split("(", 1)[1], cpu))
+    return found
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """User+system CPU of a process and its descendants (uvicorn workers)."""
+    processes = _processes()
     total, stack = 0.0, [root]
     while stack:
         pid = stack.pop()
-        total += cpu.get(pid, 0.0)
-        stack.extend(child for child, parent in parents.items() if parent == pid)
+        total += sum(cpu for found, _, _, cpu in processes if found == pid)
+        stack.extend(found for found, parent, _, _ in processes if parent == pid)
     return total
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU of the local PostgreSQL server's processes (postmaster, backends, WAL writer): on
+    one machine they share the cores with the server under test, so their cost per request
+    is printed beside the server's. Backends that exit between two readings are not
+    counted; the server's pool keeps its connections open for the whole run."""
+    return sum(cpu for _, _, name, cpu in _processes() if name == "postgres")
 
 
 def wrk(url: str, script: Path, args: list[str], connections: int, duration: int) -> dict:
@@ -289,6 +303,11 @@ def describe(name: str, result: dict) -> str:
         f"{name}: {rate:,.0f} req/s, p50 {result['p50_us'] / 1000:.1f} ms, "
         f"p99 {result['p99_us'] / 1000:.1f} ms, {result['requests']:,} requests, "
         f"{errors} errors, server CPU {result['cpu_ms']:.2f} ms/request"
+        + (
+            f", PostgreSQL CPU {result['database_cpu_ms']:.2f} ms/request"
+            if "database_cpu_ms" in result
+            else ""
+        )
     )
 
 
@@ -328,6 +347,7 @@ def bench(engine: str, args: argparse.Namespace, scratch: Path) -> None:
         before = tree_cpu_seconds(server.pid)
         ping = wrk(f"{base}/ping", scratch / "ping.lua", [], args.connections, args.duration)
         middle = tree_cpu_seconds(server.pid)
+        database_before = postgres_cpu_seconds()
         submit = wrk(
             base,
             scratch / "submit.lua",
@@ -336,9 +356,14 @@ def bench(engine: str, args: argparse.Namespace, scratch: Path) -> None:
             args.duration,
         )
         after = tree_cpu_seconds(server.pid)
+        database_after = postgres_cpu_seconds()
         # Server CPU per request: what a request costs, whatever else the machine is doing.
         ping["cpu_ms"] = (middle - before) * 1000 / max(1, ping["requests"])
         submit["cpu_ms"] = (after - middle) * 1000 / max(1, submit["requests"])
+        if engine == "postgres":
+            submit["database_cpu_ms"] = (
+                (database_after - database_before) * 1000 / max(1, submit["requests"])
+            )
         stop_server(server)
         server = None
         stored, used, queued = asyncio.run(count_stored(database_url))
