@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from feedback.routing import Routable, RuleError, parse_rule, route
-from feedback.services.routing import seed_default_rules
+from feedback.services.routing import DEFAULT_RULE_NAME, current_routing, seed_default_rules
 from feedback.services.survey_intake import take_survey_response
-from feedback.tables import Ticket, TicketEvent, TicketFeedback
+from feedback.tables import RoutingRule, Ticket, TicketEvent, TicketFeedback
 from surveys.service import (
     create_invitation,
     install_library,
@@ -138,6 +138,30 @@ def test_bad_rules_are_refused_with_every_reason():
         "score_at_most must be",
     ):
         assert phrase in problems
+
+
+async def test_current_routing_reads_enabled_rules_and_the_fallback_even_with_none_enabled(db):
+    assert (await current_routing()).fallback is None  # no department at all
+    ids = {}
+    for name, slug in (
+        ("Cardiology", "cardiology"),
+        ("Patient Financial Services", "billing"),
+        ("Patient Experience Office", "patient-experience"),
+    ):
+        rows = await Department.insert(Department(name=name, slug=slug)).returning(Department.id)
+        ids[slug] = rows[0]["id"]
+    assert await seed_default_rules() == 2  # billing, default
+    routing = await current_routing()
+    assert [rule.name for rule in routing.rules] == ["Billing", DEFAULT_RULE_NAME]
+    assert routing.fallback == ids["patient-experience"]
+
+    await RoutingRule.update({RoutingRule.enabled: False}).where(RoutingRule.name == "Billing")
+    assert [rule.name for rule in (await current_routing()).rules] == [DEFAULT_RULE_NAME]
+    await RoutingRule.update({RoutingRule.enabled: False}, force=True)
+    routing = await current_routing()
+    # Routing keeps a default of its own when the stored one is off, and the fallback stays.
+    assert [(rule.id, rule.name) for rule in routing.rules] == [(0, DEFAULT_RULE_NAME)]
+    assert routing.fallback == ids["patient-experience"]
 
 
 async def test_survey_feedback_opens_routed_tickets(db):
