@@ -4,7 +4,7 @@ Reads the shared data (env FEEDBACK_DATA, else <repo root>/../shared/data, else
 /work/shared/data): the NHS FFT CSV (criticality < 0 negative, > 0 positive; the question
 inferred as evaluation.py does) and dev_comments.jsonl, plus held-out sets 1-11 from
 tests/feedback/analysis, whose errors have all been read, and the comments written only to
-learn from in bench/data (README there). Held-out 12 to 16 are never read here: they are the
+learn from in bench/data (README there). Held-out 12 to 17 are never read here: they are the
 independent measures left. Prints k-fold cross-validation figures for the hybrid and for the
 rules alone on the same folds (and the theme models' add/drop grid), then trains on
 everything and writes feedback/analysis/model_weights.py.
