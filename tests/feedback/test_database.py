@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 from piccolo.apps.migrations.commands.new import AutoMigrationManager
@@ -27,7 +28,7 @@ from feedback.db import (
 from feedback.piccolo_conf import APP_REGISTRY
 from integrations.sql import point_read
 from surveys.tables import Department
-from tests.conftest import make_settings
+from tests.conftest import make_settings, unavailable
 
 
 @pytest.mark.parametrize("app_name", ["integrations", "surveys", "feedback"])
@@ -301,6 +302,44 @@ async def test_postgres_pool_opens_at_start_up_and_closes_at_shutdown(postgres_d
     for hook in app.on_shutdown:
         await hook(app)
     assert engine.pool is None
+
+
+async def test_postgres_pool_hands_connections_back_without_a_reset_round_trip(
+    postgres_database_url,
+):
+    """asyncpg's default reset (advisory unlock, CLOSE ALL, UNLISTEN, RESET ALL) was one more
+    round trip per query outside a transaction; the pool skips it, yet a transaction left
+    open is still rolled back before the connection is reused."""
+    settings = make_settings(postgres_database_url, DATABASE_POOL_SIZE="1")
+    engine = make_engine(settings)
+    await start_engine(engine, settings)
+    try:
+        async with engine.pool.acquire() as connection:
+            await connection.execute("SET application_name = 'kept'")
+        async with engine.pool.acquire() as connection:
+            assert await connection.fetchval("SHOW application_name") == "kept"
+            await connection.execute("BEGIN")
+            await connection.execute("INSERT INTO department (name, slug) VALUES ('X', 'x')")
+        async with engine.pool.acquire() as connection:
+            assert await connection.fetchval("SELECT count(*) FROM department") == 0
+    finally:
+        await close_engine(engine)
+
+
+async def test_postgres_through_its_unix_socket(postgres_database_url):
+    """README: on the same machine, DATABASE_URL may name PostgreSQL's socket directory."""
+    socket_dir = Path("/var/run/postgresql")
+    if not (socket_dir / ".s.PGSQL.5432").exists():
+        unavailable(f"no PostgreSQL socket in {socket_dir}", "CI's PostgreSQL listens there")
+    database = postgres_database_url.rsplit("/", 1)[1]
+    settings = make_settings(f"postgresql://postgres@%2Fvar%2Frun%2Fpostgresql/{database}")
+    engine = make_engine(settings)
+    await start_engine(engine, settings)
+    try:
+        rows = await engine.run_ddl("SELECT inet_server_addr() AS address")
+        assert rows[0]["address"] is None  # NULL: not a TCP connection
+    finally:
+        await close_engine(engine)
 
 
 async def test_postgres_sessions_run_without_jit_and_price_ssd_reads(postgres_database_url):
