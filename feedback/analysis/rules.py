@@ -492,7 +492,10 @@ SARCASM_STRONG = compile_fast(
 )
 SARCASM_WEAK = compile_fast(
     r"\b(?:thanks (?:a lot|for that|so much for (?:nothing|that))|thank you for that|"
-    r"great job|nice job|just great|how lovely|how nice|brilliant|perfect|truly (?:magical|"
+    r"great job|nice job|just great|how lovely|how nice|truly (?:magical|"
     r"world class|amazing|outstanding|wonderful)|(?:really|so) felt (?:important|valued|special|"
-    r"cared for))\b"
+    r"cared for))\b|"
+    # "Brilliant." or "Perfect." said on its own beside a failure is irony; "the nurses were
+    # brilliant" beside one is praise, and the comment is mixed.
+    r"(?:^|[.!?\n]\s*)(?:oh,? |well,? |just |how )?(?:brilliant|perfect)(?=\s*(?:[.!?,…]|$))"
 )

@@ -453,6 +453,36 @@ def test_sarcasm_idioms() -> None:
     assert sentiment("Great team you have here, thank you all.") == "positive"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The nurses were brilliant but we waited four hours for a bed.",
+        "Perfect care from the surgeons, but the discharge letter never reached my GP.",
+        "Physio team were brilliant. Pity about the parking, nothing free within a mile.",
+    ],
+)
+def test_praise_beside_a_failure_is_mixed_not_sarcasm(text: str) -> None:
+    # "brilliant" and "perfect" describing someone are praise, even in a comment that also
+    # reports a failure; only said on their own ("Brilliant.") are they irony.
+    result = analyze(text)
+    assert result.sentiment == "mixed"
+    assert not any("sarcasm" in line for line in result.explanation)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Brilliant. Waited four hours and nobody told us anything.",
+        "Perfect. They lost my referral again.",
+        "Just perfect, lost my bloods again.",
+    ],
+)
+def test_brilliant_or_perfect_on_its_own_beside_a_failure_is_irony(text: str) -> None:
+    result = analyze(text)
+    assert result.sentiment == "negative"
+    assert any("sarcasm" in line for line in result.explanation)
+
+
 def test_spanish_superlative_and_contrast() -> None:
     assert sentiment("El hospital está limpio pero la comida es malísima.") == "mixed"
     assert sentiment("La atención fue buenísima.") == "positive"
