@@ -454,33 +454,31 @@ def test_sarcasm_idioms() -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "expected", "ironic"),
     [
-        "The nurses were brilliant but we waited four hours for a bed.",
-        "Perfect care from the surgeons, but the discharge letter never reached my GP.",
-        "Physio team were brilliant. Pity about the parking, nothing free within a mile.",
+        # Describing someone, "brilliant" and "perfect" are praise even in a comment that
+        # also reports a failure: the comment is mixed.
+        ("The nurses were brilliant but we waited four hours for a bed.", "mixed", False),
+        (
+            "Perfect care from the surgeons, but the discharge letter never reached my GP.",
+            "mixed",
+            False,
+        ),
+        (
+            "Physio team were brilliant. Pity about the parking, nothing free within a mile.",
+            "mixed",
+            False,
+        ),
+        # Said on their own beside a failure, they are irony.
+        ("Brilliant. Waited four hours and nobody told us anything.", "negative", True),
+        ("Perfect. They lost my referral again.", "negative", True),
+        ("Just perfect, lost my bloods again.", "negative", True),
     ],
 )
-def test_praise_beside_a_failure_is_mixed_not_sarcasm(text: str) -> None:
-    # "brilliant" and "perfect" describing someone are praise, even in a comment that also
-    # reports a failure; only said on their own ("Brilliant.") are they irony.
+def test_brilliant_or_perfect_beside_a_failure(text: str, expected: str, ironic: bool) -> None:
     result = analyze(text)
-    assert result.sentiment == "mixed"
-    assert not any("sarcasm" in line for line in result.explanation)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Brilliant. Waited four hours and nobody told us anything.",
-        "Perfect. They lost my referral again.",
-        "Just perfect, lost my bloods again.",
-    ],
-)
-def test_brilliant_or_perfect_on_its_own_beside_a_failure_is_irony(text: str) -> None:
-    result = analyze(text)
-    assert result.sentiment == "negative"
-    assert any("sarcasm" in line for line in result.explanation)
+    assert result.sentiment == expected
+    assert any("sarcasm" in line for line in result.explanation) == ironic
 
 
 def test_spanish_superlative_and_contrast() -> None:
