@@ -178,6 +178,7 @@ DOMAIN: dict[str, float] = {
     "perfectly": 0.8,
     "faultless": 0.9,
     "fab": 0.8,
+    "brill": 0.8,
     "sweet": 0.6,
     "warm": 0.5,
     "angels": 0.9,

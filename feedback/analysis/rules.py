@@ -8,6 +8,7 @@ Rules that already contain their negation ("nobody called") are not negated agai
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -122,6 +123,53 @@ def duration_hits(text: str) -> list[Hit]:
     return hits
 
 
+# Clock times ("9:15", "10.40", "2pm", "4:30 pm"); not prices, doses or dates.
+_CLOCK = re.compile(
+    r"(?<![$£€\d.:/])(?:(\d{1,2})(?:[:.]([0-5]\d))?\s?([ap])(?:m\b|\.m\.)"
+    r"|(\d{1,2})[:.]([0-5]\d)(?![\d:/]|\.\d))"
+)
+# Before the first time: when the patient was expected. Before the second: when it happened.
+_EXPECTED_CUE = re.compile(
+    r"\b(?:appointment|appt|booked|due|scheduled|supposed to be|arrived|got there|got here|"
+    r"checked in|slot|was for|told (?:i|we|he|she) could (?:go|leave)|ready to go)\b[^.!?]{0,30}$"
+)
+_HAPPENED_CUE = re.compile(
+    r"\b(?:seen|saw|called|walked in|came in|went in|got in|taken (?:in|through|back)|left|"
+    r"discharged|got home|got out|finally|eventually|got to go|allowed to go)\b[^.!?]{0,25}$"
+)
+
+
+def _clock_minutes(match: re.Match[str]) -> tuple[int, bool]:
+    """Minutes after midnight of a clock time, and whether am/pm said which half of the day."""
+    if match.group(4) is not None:
+        return int(match.group(4)) * 60 + int(match.group(5)), False
+    hour, half = int(match.group(1)) % 12, match.group(3)
+    return (hour + (12 if half == "p" else 0)) * 60 + int(match.group(2) or 0), True
+
+
+def clock_wait_hits(text: str) -> list[Hit]:
+    """A wait told by the clock: "appointment at 9:15 … seen at 10:40" is 85 minutes late."""
+    times = [m for m in _CLOCK.finditer(text) if int(m.group(1) or m.group(4)) <= 23]
+    hits = []
+    for first, second in itertools.pairwise(times):
+        if second.start() - first.end() > 150:
+            continue
+        if not _EXPECTED_CUE.search(text[max(0, first.start() - 50) : first.start()]):
+            continue
+        if not _HAPPENED_CUE.search(text[max(0, second.start() - 40) : second.start()]):
+            continue
+        start, start_told = _clock_minutes(first)
+        end, end_told = _clock_minutes(second)
+        if end < start and not (start_told and end_told):
+            end += 12 * 60  # "10:40 … 1:05": the afternoon
+        delay = end - start
+        if 45 <= delay <= 16 * 60:
+            said = f"{first.group(0)} … {second.group(0)}"
+            strength = -0.5 if delay < 60 else -0.7
+            hits.append(Hit(second.start(), second.end(), strength, "long wait", said))
+    return hits
+
+
 NO_IMPROVEMENT = "nothing to improve"
 
 
@@ -182,7 +230,9 @@ FACT_RULES = _rules(
             r"\bwithout (?:even |an? |any )?(?:apology|explanation|asking|permission|consent|"
             r"checking|washing|looking|examining|warning|notice|telling|doing|food|water|a drink|"
             r"a shower|a wash|washing|pain relief|painkillers?|medication|meds|sleep|help|"
-            r"being seen|seeing (?:a|the) (?:doctor|nurse)|a bed|transport)\b",
+            r"being seen|seeing (?:a|the) (?:doctor|nurse)|a bed|transport|saying (?:a word|"
+            r"anything)|a word|anyone (?:telling|saying|explaining|asking|checking)|letting "
+            r"(?:me|us) know|being told)\b",
             -0.5,
             "without",
         ),
@@ -438,7 +488,8 @@ PRAISE_RULES = _rules(
             r"flat|sorted out (?:my|his|her|the|our)|never had to (?:ask|chase|wait|repeat)|"
             r"(?:kept|keeps|keeping) me going|(?:well )?under control|life[- ]changing|"
             r"(?:surgery|operation|procedure|op|birth|delivery) went (?:well|smoothly|perfectly|"
-            r"brilliantly))\b",
+            r"brilliantly)|never felt (?:so |more )?(?:safe|safer|in (?:safer|better) hands|"
+            r"(?:so |better )?looked after|(?:so |more )?cared for|(?:so |more )?welcome))\b",
             0.7,
             "praise",
         ),

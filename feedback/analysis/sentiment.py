@@ -28,6 +28,7 @@ from feedback.analysis.rules import (
     SARCASM_STRONG,
     SARCASM_WEAK,
     Hit,
+    clock_wait_hits,
     duration_hits,
 )
 from feedback.analysis.text import CONCESSIVE, CONTRAST_AFTER, Chunk, Prepared
@@ -110,7 +111,7 @@ def _modifier(words: list[str], index: int) -> float:
 def rule_hits(text: str, starts: Starts | None = None) -> list[Hit]:
     """All phrase and duration rules that fire anywhere in the normalised text."""
     starts = text_starts(text) if starts is None else starts
-    hits = duration_hits(text)
+    hits = duration_hits(text) + clock_wait_hits(text)
     matches = RULE_SET.scan(text, starts)
     for (_, polarity, name), found in zip(FACT_RULES, matches, strict=False):
         hits.extend(Hit(m.start(), m.end(), polarity, name, m.group(0)) for m in found)

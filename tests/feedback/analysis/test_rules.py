@@ -69,6 +69,41 @@ def test_waits_and_durations() -> None:
     assert "wait_time" in themes("Sat in the waiting room for three hours.")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Appointment was at 2pm and I was seen at 4:30pm.",
+        "Booked for 9:00, called in at 10:45.",
+        "My slot was 11.15 and the consultant finally saw me at 12.40",
+        "Told we could go at 10am, eventually discharged at 6pm.",
+    ],
+)
+def test_a_wait_told_by_the_clock_is_a_complaint(text: str) -> None:
+    result = analyze(text)
+    assert result.sentiment == "negative"
+    assert any(line.startswith("long wait:") for line in result.explanation)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Appointment at 10:30, seen at 10:40.",  # ten minutes: no complaint
+        "Visiting is 2pm to 8pm.",  # opening hours, not a wait
+        "Paid £4.50 for parking at 9:15.",  # a price is not a time
+        "Surgery scheduled for 8am and I was back on the ward by 2pm.",  # nobody waited
+    ],
+)
+def test_clock_times_that_are_not_a_wait(text: str) -> None:
+    assert not any(line.startswith("long wait:") for line in analyze(text).explanation)
+
+
+def test_wording_the_rules_learned_from_held_out_12() -> None:
+    assert sentiment("The health visitors were brill.") == "positive"
+    assert sentiment("Honestly never felt so looked after in my life.") == "positive"
+    assert sentiment("They stopped my inhaler without saying a word.") == "negative"
+    assert sentiment("Sent home without anyone telling me what the scan showed.") == "negative"
+
+
 def test_sarcasm() -> None:
     result = analyze("Great, another surprise bill. Love that for me.")
     assert result.sentiment == "negative"
