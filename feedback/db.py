@@ -573,7 +573,7 @@ async def _keep_session(connection: object) -> None:
     """Hand a connection back to the pool as it is. asyncpg's default sends `SELECT
     pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL;` on every release, one more
     round trip for each query Piccolo runs outside a transaction (a survey submission's
-    point reads: four of them). Nothing here leaves session state behind: advisory locks are
+    point reads: three of them). Nothing here leaves session state behind: advisory locks are
     transaction-scoped (`pg_advisory_xact_lock`), cursors live inside transactions, nothing
     LISTENs and nothing SETs a session variable. asyncpg still rolls back a transaction left
     open before it calls this."""
