@@ -74,6 +74,12 @@ _DELAY_CUE = re.compile(
     r"lying|left|took|take|takes|taking)\b"
 )
 _LATER_CUE = re.compile(r"^\s*(?:later|ago|out|behind|late|past|of waiting|wait)\b")
+# A duration someone was spared ("easier than taking half a day off", "rather than waiting
+# six weeks") is not a wait they sat through.
+_SPARED_CUE = re.compile(
+    r"\b(?:(?:better|easier|quicker|faster|nicer|cheaper|simpler) than|rather than|instead of|"
+    r"(?:saved|saves|saving) (?:me|us|him|her|them)|no need (?:for|to))\b[^.!?]{0,40}$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +110,8 @@ def duration_hits(text: str) -> list[Hit]:
         before = text[max(0, match.start() - 60) : match.start()]
         after = text[match.end() : match.end() + 25]
         said = match.group(0)
+        if _SPARED_CUE.search(before):
+            continue
         if re.search(r"never (?:waited|had to wait) (?:more|longer) than\s*$", before):
             hits.append(Hit(match.start(), match.end(), 0.5, "short wait", said))
         elif (

@@ -97,6 +97,20 @@ def test_clock_times_that_are_not_a_wait(text: str) -> None:
     assert not any(line.startswith("long wait:") for line in analyze(text).explanation)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Video visit on time. So much easier than taking half a day off work.", "positive"),
+        ("Rather than waiting six weeks for a letter, they phoned me the next day.", "positive"),
+        # The wait itself, with a comparison after it, is still a wait.
+        ("Sat for three hours instead of the 20 minutes they promised.", "negative"),
+        ("Waited more than three hours to be seen.", "negative"),
+    ],
+)
+def test_a_duration_someone_was_spared_is_not_a_wait(text: str, expected: str) -> None:
+    assert sentiment(text) == expected
+
+
 def test_wording_the_rules_learned_from_held_out_12() -> None:
     assert sentiment("The health visitors were brill.") == "positive"
     assert sentiment("Honestly never felt so looked after in my life.") == "positive"
