@@ -27,7 +27,7 @@ from feedback.analysis.text import prepare
 from feedback.analysis.themes import THEMES, find_themes
 from feedback.analysis.urgency import urgent_events
 
-ANALYZER_VERSION = "hybrid-4.7"
+ANALYZER_VERSION = "hybrid-4.8"
 # The rules' note for a comment that only suggests something (sentiment.py).
 SUGGESTION_ONLY = "suggestion without complaint -> neutral"
 # Reason code when only the learned word model (not a rule) flags a safety event.

@@ -412,7 +412,8 @@ FACT_RULES = _rules(
         ),
         (
             r"\bprices? (?:aren't|are not|isn't|is not|weren't) posted\b|"
-            r"\b(?:can't|couldn't|could not|cannot) (?:find|get|hear|read|reach|understand)\b",
+            r"\b(?:can't|couldn't|could not|cannot) (?:find|get|hear|read|reach|understand)\b|"
+            r"\b(?:(?:can|could|you) )?never (?:get|got) (?:through|hold of|an appointment)\b",
             -0.45,
             "barrier",
         ),
@@ -477,7 +478,8 @@ PRAISE_RULES = _rules(
             r"(?:needed|required|necessary)|can'?t think of (?:anything|any)|keep (?:it|up)|"
             r"in and out|seen (?:right away|straight away|immediately|quickly|promptly|on time|"
             r"right on time|early)|on time|right on time|no wait|no waiting|didn't have to wait|"
-            r"same[- ]day|same[- ]week|next[- ]day|next morning|got me in)\b",
+            r"same[- ]day|same[- ]week|next[- ]day|next morning|got me in|got through (?:to \w+ )?"
+            r"(?:straight away|right away|immediately|first time|quickly))\b",
             0.45,
             "prompt service",
         ),

@@ -111,6 +111,18 @@ def test_a_duration_someone_was_spared_is_not_a_wait(text: str, expected: str) -
     assert sentiment(text) == expected
 
 
+def test_getting_through_on_the_phone_and_praise_adverbs() -> None:
+    assert sentiment("You can never get through to them.") == "negative"
+    assert sentiment("Got through to someone straight away.") == "positive"
+    assert sentiment("The receptionist sorted it brilliantly.") == "positive"
+    assert (
+        sentiment(
+            "The district nurses dressed his leg beautifully. Shame you can never get through."
+        )
+        == "mixed"
+    )
+
+
 def test_wording_the_rules_learned_from_held_out_12() -> None:
     assert sentiment("The health visitors were brill.") == "positive"
     assert sentiment("Honestly never felt so looked after in my life.") == "positive"
