@@ -264,12 +264,16 @@ def _processes() -> list[tuple[int, int, str, float]]:
 
 def tree_cpu_seconds(root: int) -> float:
     """User+system CPU of a process and its descendants (uvicorn workers)."""
-    processes = _processes()
+    cpu: dict[int, float] = {}
+    children: dict[int, list[int]] = {}
+    for pid, parent, _, seconds in _processes():
+        cpu[pid] = seconds
+        children.setdefault(parent, []).append(pid)
     total, stack = 0.0, [root]
     while stack:
         pid = stack.pop()
-        total += sum(cpu for found, _, _, cpu in processes if found == pid)
-        stack.extend(found for found, parent, _, _ in processes if parent == pid)
+        total += cpu.get(pid, 0.0)
+        stack.extend(children.get(pid, ()))
     return total
 
 

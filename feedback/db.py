@@ -211,9 +211,9 @@ class DurableSQLiteEngine(SQLiteEngine):
         query_type: str = "generic",
         table: type[Table] | None = None,
     ) -> Any:
-        if _is_read_only(query) and in_point_read():
-            return self._point_reader().execute(query, args or []).fetchall()
         if _is_read_only(query):
+            if in_point_read():
+                return self._point_reader().execute(query, args or []).fetchall()
             # At most READER_POOL_SIZE readers, kept open: under load, waiting a moment for one
             # is cheaper than opening (and configuring, and closing) a connection per query.
             async with self._reader_slots():
