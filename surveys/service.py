@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from integrations.crypto import KeyRing
 from integrations.db_values import aware
-from integrations.sql import insert_rows, point_read
+from integrations.sql import InsertPlan, NewId, point_read
 from surveys.answers import CheckResult, check_answers
 from surveys.definition import Definition, definition_to_data, parse_definition
 from surveys.library import LIBRARY
@@ -59,8 +59,9 @@ class SubmittedResponse:
     submitted_at: dt.datetime
 
 
-# Stores the prepared feedback of a response, given its id, inside the response's transaction.
-StoreFeedback = Callable[[int], Awaitable[None]]
+# Adds the prepared feedback of a response to the plan that stores it, given what stands for
+# the response's id there; the plan runs inside the response's transaction.
+StoreFeedback = Callable[[InsertPlan, NewId], None]
 # Called with the finished response before its transaction opens; returns how to store it.
 ResponseSink = Callable[[SubmittedResponse], Awaitable[StoreFeedback]]
 # Anything the caller wants written in the same transaction (its rate-limit count): one
@@ -334,7 +335,8 @@ async def store_response(
         if keyring is not None and submitted.patient_id is not None
         else set()
     )
-    [response_id] = await insert_rows(
+    plan = InsertPlan()
+    [response_ref] = plan.insert(
         Response,
         [
             {
@@ -353,7 +355,7 @@ async def store_response(
     rows = []
     for answer in check.answers:
         row = {
-            "response": response_id,
+            "response": response_ref,
             "question_key": answer.question_key,
             "value": answer.value,
             "numeric_value": answer.numeric_value,
@@ -361,9 +363,10 @@ async def store_response(
         if answer.question_key in sealed_keys and keyring is not None:
             row["crypto_id"], row["value"] = seal(keyring, ANSWER_VALUE, answer.value)
         rows.append(row)
-    await insert_rows(Answer, rows)
-    await store_feedback(response_id)
-    return response_id
+    plan.insert(Answer, rows)
+    store_feedback(plan, response_ref)
+    await plan.run()
+    return plan.id_of(response_ref)
 
 
 # What a respondent may agree to on the thank-you page, and the wording version they saw.

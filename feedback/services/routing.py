@@ -23,7 +23,7 @@ from feedback.services.staff import department_leads
 from feedback.tables import RoutingRule, Ticket, TicketEvent, TicketFeedback
 from integrations.db_values import loaded
 from integrations.email import OutgoingEmail, enqueue
-from integrations.sql import insert_rows, point_read
+from integrations.sql import InsertPlan, NewId, point_read
 from surveys.tables import Department
 
 # DESIGN.md §5, by department code: (name, conditions, action) in order; the last is the
@@ -212,15 +212,33 @@ async def open_tickets(
     base_url: str | None = None,
     routing: RoutingSetup | None = None,
 ) -> list[int]:
-    """Route each item and open its tickets, in the caller's transaction if there is one.
-    With a base_url, urgent tickets alert their department's leads by email at once (imports
-    of history leave it out: one alert per old comment would bury the real ones).
-
-    Tickets, their links and their "created" events are written with one statement each per
-    call, not three per ticket: this runs on every survey submission and every imported batch.
-    """
-    now = now or dt.datetime.now(dt.UTC)
+    """Route each item and open its tickets, in the caller's transaction if there is one;
+    the new tickets' ids. See `plan_tickets`."""
     routing = routing or await current_routing()
+    plan = InsertPlan()
+    refs = plan_tickets(plan, items, now, base_url=base_url, routing=routing)
+    if not refs:
+        return []
+    async with Ticket._meta.db.transaction():
+        await plan.run()
+    return [plan.id_of(ref) for ref in refs]
+
+
+def plan_tickets(
+    plan: InsertPlan,
+    items: Sequence[dict[str, Any]],
+    now: dt.datetime | None = None,
+    *,
+    base_url: str | None,
+    routing: RoutingSetup,
+) -> list[NewId]:
+    """Add to `plan` the tickets routing opens for `items` (stored rows, or planned ones whose
+    "id" stands for the id they will get), with their links and their "created" events: one
+    step per table, not three statements per ticket, since this runs on every survey
+    submission and every imported batch. With a base_url, urgent tickets alert their
+    department's leads by email once they exist (imports of history leave it out: one alert
+    per old comment would bury the real ones)."""
+    now = now or dt.datetime.now(dt.UTC)
     if routing.fallback is None:
         return []
     planned: list[tuple[dict[str, Any], RoutingDecision]] = []
@@ -250,32 +268,40 @@ async def open_tickets(
             )
     if not tickets:
         return []
-    async with Ticket._meta.db.transaction():
-        ids = await insert_rows(Ticket, tickets)
-        await insert_rows(
-            TicketFeedback,
-            [
-                {"ticket": ticket_id, "feedback_item": item["id"], "linked_at": now}
-                for ticket_id, (item, _) in zip(ids, planned, strict=True)
-            ],
-        )
-        await insert_rows(
-            TicketEvent,
-            [
-                {
-                    "ticket": ticket_id,
-                    "kind": "created",
-                    "detail": {"rule": decision.rule_name, "reason": decision.reason},
-                    "created_at": now,
-                }
-                for ticket_id, (_, decision) in zip(ids, planned, strict=True)
-            ],
-        )
-        if base_url:
-            for ticket_id, (_, decision) in zip(ids, planned, strict=True):
-                if decision.priority == "urgent":
-                    await alert_urgent(ticket_id, decision.department_id, base_url)
-    return ids
+    refs = plan.insert(Ticket, tickets)
+    plan.insert(
+        TicketFeedback,
+        [
+            {"ticket": ref, "feedback_item": item["id"], "linked_at": now}
+            for ref, (item, _) in zip(refs, planned, strict=True)
+        ],
+    )
+    plan.insert(
+        TicketEvent,
+        [
+            {
+                "ticket": ref,
+                "kind": "created",
+                "detail": {"rule": decision.rule_name, "reason": decision.reason},
+                "created_at": now,
+            }
+            for ref, (_, decision) in zip(refs, planned, strict=True)
+        ],
+    )
+    if base_url:
+        urgent = [
+            (ref, decision.department_id)
+            for ref, (_, decision) in zip(refs, planned, strict=True)
+            if decision.priority == "urgent"
+        ]
+        if urgent:
+
+            async def alert() -> None:
+                for ref, department_id in urgent:
+                    await alert_urgent(plan.id_of(ref), department_id, base_url)
+
+            plan.then(alert)
+    return refs
 
 
 async def list_rules() -> list[dict[str, Any]]:

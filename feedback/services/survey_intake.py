@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from feedback.services.feedback_items import NewFeedback, item_columns
-from feedback.services.routing import current_routing, open_tickets
+from feedback.services.routing import current_routing, plan_tickets
 from feedback.tables import FeedbackItem
 from integrations.crypto import KeyRing
-from integrations.sql import insert_rows
+from integrations.sql import InsertPlan, NewId
 from surveys.sealed_text import FEEDBACK_TEXT, seal
 from surveys.service import StoreFeedback, SubmittedResponse
 
@@ -19,8 +19,9 @@ async def take_survey_response(
     response: SubmittedResponse, base_url: str | None = None, keyring: KeyRing | None = None
 ) -> StoreFeedback:
     """Analyse the comments and read the routing now, before the response's transaction opens;
-    the returned callable stores the items and their tickets inside it. An identified
-    patient's words are stored sealed (surveys.sealed_text); routing reads them in clear."""
+    the returned callable adds the items and their tickets to the plan that stores the
+    response inside it. An identified patient's words are stored sealed
+    (surveys.sealed_text); routing reads them in clear."""
     items = [
         {
             **item_columns(
@@ -43,13 +44,13 @@ async def take_survey_response(
     ]
     routing = await current_routing() if items else None
 
-    async def store(response_id: int) -> None:
-        if not items:
+    def store(plan: InsertPlan, response: NewId) -> None:
+        if not items or routing is None:
             return
-        rows = [{**item, "response": response_id} for item in items]
-        ids = await insert_rows(FeedbackItem, [_at_rest(row, keyring) for row in rows])
-        stored = [{**row, "id": item_id} for row, item_id in zip(rows, ids, strict=True)]
-        await open_tickets(stored, base_url=base_url, routing=routing)
+        rows = [{**item, "response": response} for item in items]
+        refs = plan.insert(FeedbackItem, [_at_rest(row, keyring) for row in rows])
+        planned = [{**row, "id": ref} for row, ref in zip(rows, refs, strict=True)]
+        plan_tickets(plan, planned, base_url=base_url, routing=routing)
 
     return store
 
