@@ -260,8 +260,6 @@ async def submit_invitation(
     )
     store_feedback = await sink(submitted)
     async with Invitation._meta.db.transaction():
-        if also_write is not None:
-            await also_write()
         # The conditional update is the claim: of two concurrent submits, one wins the row and
         # the other sees used_at already set (PostgreSQL re-checks the WHERE after the lock).
         claimed = await Invitation.raw(
@@ -279,6 +277,10 @@ async def submit_invitation(
             invitation_id=invitation.id,
             keyring=keyring,
         )
+        if also_write is not None:
+            # Last: a row it updates (a client address's count, shared by every patient
+            # behind one hospital proxy) stays locked only until the commit.
+            await also_write()
     return SubmitOutcome(check=check, response_id=response_id, already_submitted=False)
 
 

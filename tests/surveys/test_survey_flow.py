@@ -209,3 +209,25 @@ async def test_one_link_is_limited_whatever_the_address(client, monkeypatch):
     assert unsubscribe == [404, 404, 404, 429]
     tracking = [(await client.get("/t/1.nope")).status_code for _ in range(4)]
     assert tracking == [404, 404, 404, 429]
+
+
+async def test_the_callers_count_is_written_last_in_the_responses_transaction(client):
+    """Every submission from one address (a hospital proxy's, shared by many patients)
+    updates the same count row. Written last, it stays locked only until the commit, not
+    while the response, its answers, its feedback and its tickets are written: written
+    first, it made concurrent submissions from one address queue behind each other."""
+    from feedback.services.survey_intake import take_survey_response
+    from surveys.service import submit_invitation
+
+    token, _ = await _invited()
+    form = {"nurses_courtesy": ["always"], "room_clean": ["usually"], "new_medicine": ["yes"],
+            "overall_rating": ["3"], "improve": ["The ward was filthy and nobody came."],
+            "went_well": [""]}  # fmt: skip
+    seen: list[tuple[int, int]] = []
+
+    async def count() -> None:
+        seen.append((await Response.count(), await FeedbackItem.count()))
+
+    outcome = await submit_invitation(token, form, "en", take_survey_response, also_write=count)
+    assert outcome.response_id is not None
+    assert seen == [(1, 1)]
