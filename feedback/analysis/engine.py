@@ -27,7 +27,7 @@ from feedback.analysis.text import prepare
 from feedback.analysis.themes import THEMES, find_themes
 from feedback.analysis.urgency import urgent_events
 
-ANALYZER_VERSION = "hybrid-4.8"
+ANALYZER_VERSION = "hybrid-4.9"
 # The rules' note for a comment that only suggests something (sentiment.py).
 SUGGESTION_ONLY = "suggestion without complaint -> neutral"
 # Reason code when only the learned word model (not a rule) flags a safety event.
@@ -86,6 +86,14 @@ _SUGGESTION = compile_fast(
     r"appreciated)|should (?:be|have)|needs? (?:to|more|improving)|wish (?:it|there|they|i)|"
     r"shame (?:it|that|the)|if only|only (?:thing|issue|problem|complaint|criticism)|"
     r"could benefit|would (?:really )?help|would rather|everything else|otherwise)\b",
+    re.I,
+)
+# A comment that opens by offering an idea rather than reporting what went wrong.
+_POLITE_ASK = re.compile(
+    r"\s*(?:suggestion\b|(?:i|we|my|our) (?:would )?suggest|could (?:you|the|we|they|there|"
+    r"someone|somebody)\b|can (?:the|we|there|someone)\b|would it be possible|please (?:could|"
+    r"can|would|consider)\b|maybe\b|perhaps\b|it would be (?:nice|good|great|helpful|handy|"
+    r"useful)\b|(?:it )?would be (?:nice|good|great|helpful|handy|useful) (?:if|to)\b)",
     re.I,
 )
 _NO_ASK = compile_fast(
@@ -438,8 +446,13 @@ def _apply_question(
         if _NOTHING_TO_IMPROVE.match(text) and sentiment != "negative":
             explanation.append('question context: "nothing to improve" -> positive')
             return "positive", max(polarity, 0.5)
+        if sentiment == "neutral" and SUGGESTION_ONLY in explanation and _POLITE_ASK.match(text):
+            # "Could the letters come in large print?" offers an idea and reports no failure:
+            # the labelling guide's suggestion without complaint, whatever the question.
+            explanation.append("question context: a polite suggestion stays neutral")
+            return "neutral", min(polarity, -0.1)
         if sentiment == "neutral":
-            # Any concrete answer to "what could we improve?" is a criticism.
+            # Any other concrete answer to "what could we improve?" is a criticism.
             explanation.append("question context: suggestion to an improve question -> negative")
             return "negative", -0.3
         if sentiment in ("positive", "mixed") and _ASKS.search(text) and not _NO_ASK.search(text):

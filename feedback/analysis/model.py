@@ -349,7 +349,12 @@ def combine(
     ):
         notes.append("rule kept: clear praise and clear criticism -> mixed")
         label = "mixed"
-    if keep_suggestion and rules.suggestion and rules.kind is None and label == "negative":
+    if (
+        keep_suggestion
+        and rules.suggestion
+        and (rules.kind is None or rules.label == "neutral")
+        and label == "negative"
+    ):
         notes.append("rule kept: a suggestion without complaint -> neutral")
         label = "neutral"
     if (

@@ -430,7 +430,9 @@ FACT_RULES = _rules(
             r"(?:might|may) be worth)\b|"
             r"(?:^|[.!?]\s*)(?:more|better|less|fewer|improve\w*|quicker|faster|"
             r"maybe|perhaps|consider|suggest\w*|please (?:consider|add|make|offer|provide)|"
-            r"is there (?:a|any) way|how (?:do|can) i)\b",
+            r"is there (?:a|any) way|how (?:do|can) i|"
+            r"could (?:you|the|we|they|there|someone|somebody)|can (?:the|we|there|someone)|"
+            r"would it be possible|would you (?:consider|be able)|please (?:could|can|would))\b",
             -0.35,
             "suggestion",
         ),

@@ -916,3 +916,29 @@ def test_theme_cues_that_overfired(text: str, absent: str) -> None:
 )
 def test_narrowed_cues_still_mark_their_theme(text: str, present: str) -> None:
     assert present in cue_themes(text), analyze(text).explanation
+
+
+IMPROVE = "What could we improve?"
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "expected"),
+    [
+        # An idea offered politely reports no failure: neutral, by the labelling guide, even
+        # as the answer to "what could we improve?" (hybrid-4.9; 4.8 said negative).
+        ("Could you list the visiting hours on the ward door, not only on the website?", None,
+         "neutral"),
+        ("Could someone explain the parking refunds at the front desk?", IMPROVE, "neutral"),
+        ("Perhaps a water dispenser in the eye clinic waiting room.", IMPROVE, "neutral"),
+        # A bare request to an improve question is still its criticism, and a polite opening
+        # does not hide a failure or a rhetorical question.
+        ("More parking.", IMPROVE, "negative"),
+        ("Could the nurses answer the call bell? I lay in my own mess for an hour.", None,
+         "negative"),
+        ("Can you believe they charged me twice?", None, "negative"),
+    ],
+)  # fmt: skip
+def test_a_polite_suggestion_without_complaint_is_neutral(
+    text: str, question: str | None, expected: str
+) -> None:
+    assert sentiment(text, question) == expected, analyze(text, question).explanation
