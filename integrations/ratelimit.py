@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
+from typing import Any
 
-from integrations.sql import point_read
+from integrations.sql import InsertPlan, point_read
 from integrations.tables import RateLimitBucket
 
 
@@ -36,17 +37,35 @@ async def hit_each(
 ) -> list[int]:
     """Count one request for each key (one statement); their counts in the window, in order.
     The keys must differ (one row cannot be updated twice by one statement)."""
-    buckets = [_bucket(key, window, now or dt.datetime.now(dt.UTC)) for key in keys]
+    buckets = _buckets(keys, window, now)
+    rows = await RateLimitBucket.raw(*_count_statement(buckets))
+    counted = {row["bucket"]: row["hits"] for row in rows}
+    return [counted[bucket] for bucket, _ in buckets]
+
+
+def plan_hits(
+    plan: InsertPlan, keys: Sequence[str], window: dt.timedelta, now: dt.datetime | None = None
+) -> None:
+    """Count one request for each key as part of `plan` (written whether or not its claim
+    holds), so that the count commits with what the request stored."""
+    plan.execute(RateLimitBucket, *_count_statement(_buckets(keys, window, now)))
+
+
+def _buckets(
+    keys: Sequence[str], window: dt.timedelta, now: dt.datetime | None
+) -> list[tuple[str, dt.datetime]]:
+    return [_bucket(key, window, now or dt.datetime.now(dt.UTC)) for key in keys]
+
+
+def _count_statement(buckets: Sequence[tuple[str, dt.datetime]]) -> tuple[Any, ...]:
     # Only placeholders are joined into the SQL; every value is a parameter.
-    rows = await RateLimitBucket.raw(
+    sql = (
         "INSERT INTO rate_limit_bucket (bucket, hits, window_start) VALUES "  # noqa: S608
         + ", ".join("({}, 1, {})" for _ in buckets)
         + " ON CONFLICT (bucket) DO UPDATE SET hits = rate_limit_bucket.hits + 1 "
-        "RETURNING bucket, hits",
-        *(value for pair in buckets for value in pair),
+        "RETURNING bucket, hits"
     )
-    counted = {row["bucket"]: row["hits"] for row in rows}
-    return [counted[bucket] for bucket, _ in buckets]
+    return (sql, *(value for pair in buckets for value in pair))
 
 
 async def hits(key: str, window: dt.timedelta, now: dt.datetime | None = None) -> int:

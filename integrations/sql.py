@@ -12,6 +12,7 @@ asyncpg), so Piccolo reads them back exactly as if it had written them.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -149,25 +150,45 @@ class NewId:
 
 class InsertPlan:
     """Rows for several tables, where a row may hold the id of a row planned before it (a
-    response's answers hold the response's id), inserted together in the caller's transaction.
+    response's answers hold the response's id), written together.
 
-    SQLite runs one `insert_rows` per table: its writer sits on the event loop's thread and a
-    statement costs microseconds. PostgreSQL runs a small plan as one statement of
-    data-modifying CTEs: a round trip costs the server and PostgreSQL ~100 µs of CPU between
-    them whatever the statement, and a survey submission writes to up to six tables. Ids are
-    given in row order within a step (one INSERT numbers its rows in order), as with
-    `insert_rows`. Work that needs the new ids (an alert naming its ticket) is registered with
-    `then` and runs, in the same transaction, once they are known."""
+    A plan may also carry a claim, a conditional `UPDATE … RETURNING` without which none of
+    its rows are written (an invitation marked used: of two concurrent submissions, one
+    wins), and further statements that run whatever the claim says (a rate-limit count).
+    Statements are written with Piccolo's `{}` placeholders; every value is a parameter.
+
+    SQLite runs the claim, one `insert_rows` per table, then the rest: its writer sits on
+    the event loop's thread and a statement costs microseconds. PostgreSQL runs a small plan
+    as one statement of data-modifying CTEs: a round trip costs the server and PostgreSQL
+    ~100 µs of CPU between them whatever the statement, and a survey submission writes to up
+    to six tables; `commit` then needs no `BEGIN` and `COMMIT` either, since one statement
+    is its own transaction. Ids are given in row order within a step (one INSERT numbers
+    its rows in order), as with `insert_rows`. Work that needs the new ids (an alert naming
+    its ticket) is registered with `then` and runs, in the same transaction, once they are
+    known."""
 
     def __init__(self) -> None:
         self._steps: list[tuple[type[Table], list[dict[str, Any]]]] = []
+        self._claim: tuple[type[Table], str, tuple[Any, ...]] | None = None
+        self._statements: list[tuple[type[Table], str, tuple[Any, ...]]] = []
         self._follow_ups: list[Callable[[], Awaitable[object]]] = []
         self._ids: list[list[int]] | None = None
 
+    def claim(self, table: type[Table], sql: str, *args: Any) -> None:
+        """Write the rows only if `sql`, an `UPDATE … RETURNING` on `table`, changes a row."""
+        self._unrun()
+        if self._claim is not None:
+            raise ValueError("a plan has at most one claim")
+        self._claim = (table, sql, args)
+
+    def execute(self, table: type[Table], sql: str, *args: Any) -> None:
+        """Also run `sql` on `table` (after the rows), whether or not the claim holds."""
+        self._unrun()
+        self._statements.append((table, sql, args))
+
     def insert(self, table: type[Table], rows: Sequence[dict[str, Any]]) -> list[NewId]:
         """Plan `rows` for `table`; what stands for their ids until the plan has run."""
-        if self._ids is not None:
-            raise RuntimeError("this plan has already run")
+        self._unrun()
         step = len(self._steps)
         for row in rows:
             for value in row.values():
@@ -187,60 +208,138 @@ class InsertPlan:
             raise RuntimeError("the plan has not run yet")
         return self._ids[ref.step][ref.row]
 
-    async def run(self) -> None:
+    async def commit(self) -> bool:
+        """Run the plan as a transaction of its own; False when the claim changed nothing
+        (and so nothing but the plan's other statements was written)."""
+        self._unrun()
+        table = self._table()
+        pool = getattr(table._meta.db, "pool", None)
+        if pool is not None and self._as_one_statement() and not self._follow_ups:
+            async with pool.acquire() as connection:
+                return await self._run_as_one_statement(connection)
+        async with table._meta.db.transaction():
+            return await self.run()
+
+    async def run(self) -> bool:
+        """Run the plan in the caller's transaction; False as for `commit`."""
+        self._unrun()
+        table = self._table()
+        connection = _connection(table)
+        if self._as_one_statement():
+            claimed = await self._run_as_one_statement(connection)
+        else:
+            claimed = True
+            if self._claim is not None:
+                claim_table, sql, args = self._claim
+                claimed = bool(await _execute(claim_table, connection, sql, args))
+            self._ids = []
+            for step_table, rows in self._steps:
+                resolved = [self._resolved(row) for row in rows] if claimed else []
+                self._ids.append(await insert_rows(step_table, resolved))
+            for step_table, sql, args in self._statements:
+                await _execute(step_table, connection, sql, args)
+        if claimed:
+            for follow_up in self._follow_ups:
+                await follow_up()
+        return claimed
+
+    def _unrun(self) -> None:
         if self._ids is not None:
             raise RuntimeError("this plan has already run")
-        planned = sum(len(rows) for _, rows in self._steps)
-        if (
-            self._steps
-            and self._steps[0][0]._meta.db.engine_type == "postgres"
-            and planned <= SINGLE_STATEMENT_ROWS
+
+    def _table(self) -> type[Table]:
+        for table in (
+            *(table for table, _ in self._steps),
+            *((self._claim[0],) if self._claim else ()),
+            *(table for table, _, _ in self._statements),
         ):
-            self._ids = await self._run_as_one_statement()
-        else:
-            self._ids = []
-            for table, rows in self._steps:
-                self._ids.append(await insert_rows(table, [self._resolved(row) for row in rows]))
-        for follow_up in self._follow_ups:
-            await follow_up()
+            return table
+        raise ValueError("an empty plan has nothing to run")
+
+    def _as_one_statement(self) -> bool:
+        planned = sum(len(rows) for _, rows in self._steps)
+        return self._table()._meta.db.engine_type == "postgres" and planned <= SINGLE_STATEMENT_ROWS
 
     def _resolved(self, row: dict[str, Any]) -> dict[str, Any]:
         return {k: self.id_of(v) if isinstance(v, NewId) else v for k, v in row.items()}
 
-    async def _run_as_one_statement(self) -> list[list[int]]:
+    async def _run_as_one_statement(self, connection: Any) -> bool:
         parts: list[str] = []
         values: list[Any] = []
+
+        def parameters(sql: str, args: Sequence[Any]) -> str:
+            pieces = sql.split("{}")
+            if len(pieces) != len(args) + 1:
+                raise ValueError("a statement needs one argument per {} placeholder")
+            out = pieces[0]
+            for arg, piece in zip(args, pieces[1:], strict=True):
+                values.append(arg)
+                out += f"${len(values)}{piece}"
+            return out
+
+        if self._claim is not None:
+            _, sql, args = self._claim
+            parts.append(f"claim AS ({parameters(sql, args)})")
         for step, (table, rows) in enumerate(self._steps):
-            if not rows:
-                continue
-            shape = _shape(table)
-            groups = []
-            for row in rows:
-                terms = []
-                for value in _stored_values(shape, row):
-                    if isinstance(value, NewId):
-                        terms.append(self._id_subquery(value))
-                    else:
-                        values.append(value)
-                        terms.append(f"${len(values)}")
-                groups.append("(" + ", ".join(terms) + ")")
-            parts.append(
-                f's{step} AS (INSERT INTO "{table._meta.tablename}" ({shape.column_list}) '  # noqa: S608
-                f'VALUES {", ".join(groups)} RETURNING "id")'
-            )
-        if not parts:
-            return [[] for _ in self._steps]
+            if rows:
+                parts.append(f"s{step} AS ({self._insert_sql(table, rows, values)})")
+        for n, (_, sql, args) in enumerate(self._statements):
+            parts.append(f"x{n} AS ({parameters(sql, args)})")
+        claimed = "(SELECT count(*) FROM claim)" if self._claim else "1"
         columns = ", ".join(
             f"(SELECT array_agg(id ORDER BY id) FROM s{step})" if rows else "NULL"  # noqa: S608
             for step, (_, rows) in enumerate(self._steps)
         )
-        # Table and column names come from our table classes; every value is a bound parameter.
-        sql = f"WITH {', '.join(parts)} SELECT {columns}"
-        row = await _connection(self._steps[0][0]).fetchrow(sql, *values)
-        return [list(ids or []) for ids in row]
+        # Table and column names come from our table classes; every value is a parameter.
+        sql = f"WITH {', '.join(parts)} SELECT {claimed}" + (f", {columns}" if columns else "")
+        row = await connection.fetchrow(sql, *values)
+        self._ids = [list(ids or []) for ids in list(row)[1:]]
+        return bool(row[0])
+
+    def _insert_sql(self, table: type[Table], rows: list[dict[str, Any]], values: list) -> str:
+        shape = _shape(table)
+        # Gated on the claim, the rows are a SELECT, whose values need their types spelt out
+        # (an INSERT's own VALUES list takes them from the columns).
+        casts = _pg_casts(table) if self._claim else None
+        groups = []
+        for row in rows:
+            terms = []
+            for n, value in enumerate(_stored_values(shape, row)):
+                if isinstance(value, NewId):
+                    terms.append(self._id_subquery(value))
+                    continue
+                values.append(value)
+                terms.append(f"${len(values)}::{casts[n]}" if casts else f"${len(values)}")
+            groups.append("(" + ", ".join(terms) + ")")
+        head = f'INSERT INTO "{table._meta.tablename}" ({shape.column_list}) '
+        if casts:
+            return (
+                f"{head}SELECT * FROM (VALUES {', '.join(groups)}) AS v "  # noqa: S608
+                'WHERE EXISTS (SELECT 1 FROM claim) RETURNING "id"'
+            )
+        return f'{head}VALUES {", ".join(groups)} RETURNING "id"'
 
     def _id_subquery(self, ref: NewId) -> str:
         # Only the plan's own step and row numbers are written into the SQL.
         if len(self._steps[ref.step][1]) == 1:
             return f"(SELECT id FROM s{ref.step})"  # noqa: S608
         return f"(SELECT id FROM s{ref.step} ORDER BY id LIMIT 1 OFFSET {ref.row})"  # noqa: S608
+
+
+async def _execute(table: type[Table], connection: Any, sql: str, args: Sequence[Any]) -> list:
+    """A planned statement with `{}` placeholders, on the transaction's connection."""
+    if table._meta.db.engine_type == "postgres":
+        pieces = sql.split("{}")
+        numbered = pieces[0] + "".join(
+            f"${n}{piece}" for n, piece in enumerate(pieces[1:], start=1)
+        )
+        return await connection.fetch(numbered, *args)
+    return await connection.execute_fetchall(sql.replace("{}", "?"), list(args))
+
+
+@functools.cache
+def _pg_casts(table: type[Table]) -> tuple[str, ...]:
+    """Each inserted column's PostgreSQL type, without a length: a cast to VARCHAR(200)
+    would cut a longer value short, where the column itself refuses it."""
+    columns = [c for c in table._meta.columns if c is not table._meta.primary_key]
+    return tuple(re.sub(r"\(.*?\)", "", column.column_type) for column in columns)

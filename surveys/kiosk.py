@@ -7,13 +7,14 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from integrations.sql import InsertPlan
 from surveys.answers import check_answers
 from surveys.definition import Definition, parse_definition
 from surveys.service import (
     InvitationProblem,
     ResponseSink,
     SubmitOutcome,
-    store_response,
+    plan_response,
     submitted_response,
 )
 from surveys.tables import Location, Response, SurveyVersion
@@ -98,7 +99,9 @@ async def submit_kiosk(
         # Checked again inside: the unique device hash makes a concurrent second one fail.
         if await Response.exists().where(Response.device_hash == device):
             return SubmitOutcome(check=check, response_id=None, already_submitted=True)
-        response_id = await store_response(
+        plan = InsertPlan()
+        response = plan_response(
+            plan,
             check,
             submitted,
             store_feedback,
@@ -106,4 +109,5 @@ async def submit_kiosk(
             invitation_id=None,
             device_hash=device,
         )
-    return SubmitOutcome(check=check, response_id=response_id, already_submitted=False)
+        await plan.run()
+    return SubmitOutcome(check=check, response_id=plan.id_of(response), already_submitted=False)

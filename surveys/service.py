@@ -3,8 +3,9 @@
 A finished response is handed to a sink given by the floor above (feedback turns its comments
 into analysed feedback items) in two steps: the sink prepares before the response's
 transaction opens (analysis and routing reads are CPU and reads, and nothing should hold the
-single SQLite writer while they run), and what it returns stores the feedback inside that
-transaction, so a response and its feedback commit together or not at all.
+single SQLite writer while they run), and what it returns adds the feedback to the plan
+that writes the response (integrations.sql.InsertPlan), so a response and its feedback
+commit together or not at all.
 """
 
 from __future__ import annotations
@@ -60,13 +61,14 @@ class SubmittedResponse:
 
 
 # Adds the prepared feedback of a response to the plan that stores it, given what stands for
-# the response's id there; the plan runs inside the response's transaction.
+# the response's id there; the plan commits the response and its feedback together.
 StoreFeedback = Callable[[InsertPlan, NewId], None]
 # Called with the finished response before its transaction opens; returns how to store it.
 ResponseSink = Callable[[SubmittedResponse], Awaitable[StoreFeedback]]
-# Anything the caller wants written in the same transaction (its rate-limit count): one
-# durable commit for both.
-AlsoWrite = Callable[[], Awaitable[object]]
+# Adds to the plan that stores a response anything the caller wants written with it (its
+# rate-limit count): one durable commit for both. Written even when the link turns out to
+# have been used meanwhile.
+AlsoWrite = Callable[[InsertPlan], None]
 
 
 class InvitationProblem(Exception):
@@ -240,8 +242,11 @@ async def submit_invitation(
     keyring: KeyRing | None = None,
 ) -> SubmitOutcome:
     """Store a response exactly once per invitation; the token is consumed here, on POST.
-    `also_write` runs in the response's transaction when there is one to store. With a
-    keyring, the patient's free-text answers are stored sealed (surveys.sealed_text)."""
+    The response, its answers and its feedback are one `InsertPlan` with the claim of the
+    link: on PostgreSQL one statement, with no `BEGIN`/`COMMIT` unless an urgent alert
+    must be queued with it. `also_write` adds to that plan, once checked answers are to be
+    stored. With a keyring, the patient's free-text answers are stored sealed
+    (surveys.sealed_text)."""
     invitation = await open_invitation(token)
     check = check_answers(invitation.definition, form, language)
     if invitation.used:
@@ -259,29 +264,31 @@ async def submit_invitation(
         department_id=invitation.department_id,
     )
     store_feedback = await sink(submitted)
-    async with Invitation._meta.db.transaction():
-        # The conditional update is the claim: of two concurrent submits, one wins the row and
-        # the other sees used_at already set (PostgreSQL re-checks the WHERE after the lock).
-        claimed = await Invitation.raw(
-            "UPDATE invitation SET used_at = {} WHERE id = {} AND used_at IS NULL RETURNING id",
-            submitted.submitted_at,
-            invitation.id,
-        )
-        if not claimed:
-            return SubmitOutcome(check=check, response_id=None, already_submitted=True)
-        response_id = await store_response(
-            check,
-            submitted,
-            store_feedback,
-            version_id=invitation.version_id,
-            invitation_id=invitation.id,
-            keyring=keyring,
-        )
-        if also_write is not None:
-            # Last: a row it updates (a client address's count, shared by every patient
-            # behind one hospital proxy) stays locked only until the commit.
-            await also_write()
-    return SubmitOutcome(check=check, response_id=response_id, already_submitted=False)
+    plan = InsertPlan()
+    # The conditional update is the claim: of two concurrent submits, one wins the row and
+    # the other sees used_at already set (PostgreSQL re-checks the WHERE after the lock).
+    plan.claim(
+        Invitation,
+        "UPDATE invitation SET used_at = {} WHERE id = {} AND used_at IS NULL RETURNING id",
+        submitted.submitted_at,
+        invitation.id,
+    )
+    response = plan_response(
+        plan,
+        check,
+        submitted,
+        store_feedback,
+        version_id=invitation.version_id,
+        invitation_id=invitation.id,
+        keyring=keyring,
+    )
+    if also_write is not None:
+        # Last: a row it updates (a client address's count, shared by every patient behind
+        # one hospital proxy) stays locked only until the commit.
+        also_write(plan)
+    if not await plan.commit():
+        return SubmitOutcome(check=check, response_id=None, already_submitted=True)
+    return SubmitOutcome(check=check, response_id=plan.id_of(response), already_submitted=False)
 
 
 def submitted_response(
@@ -321,7 +328,8 @@ def submitted_response(
     )
 
 
-async def store_response(
+def plan_response(
+    plan: InsertPlan,
     check: CheckResult,
     submitted: SubmittedResponse,
     store_feedback: StoreFeedback,
@@ -330,14 +338,14 @@ async def store_response(
     invitation_id: int | None,
     device_hash: str | None = None,
     keyring: KeyRing | None = None,
-) -> int:
-    """The response, its answers and its feedback, in the caller's transaction."""
+) -> NewId:
+    """Add the response, its answers and its feedback to `plan`; what stands for its id.
+    With a keyring, an identified patient's free-text answers are planned sealed."""
     sealed_keys = (
         {comment.question_key for comment in submitted.comments}
         if keyring is not None and submitted.patient_id is not None
         else set()
     )
-    plan = InsertPlan()
     [response_ref] = plan.insert(
         Response,
         [
@@ -367,8 +375,7 @@ async def store_response(
         rows.append(row)
     plan.insert(Answer, rows)
     store_feedback(plan, response_ref)
-    await plan.run()
-    return plan.id_of(response_ref)
+    return response_ref
 
 
 # What a respondent may agree to on the thank-you page, and the wording version they saw.

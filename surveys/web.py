@@ -17,7 +17,8 @@ from litestar.response import Redirect, Template
 
 from integrations.crypto import KeyRing
 from integrations.email import index_from_unsubscribe_token, suppress_index
-from integrations.ratelimit import hit_each, hits_each
+from integrations.ratelimit import hit_each, hits_each, plan_hits
+from integrations.sql import InsertPlan
 from surveys.definition import NUMERIC_TYPES, Definition
 from surveys.i18n import TEXTS, pick_language
 from surveys.kiosk import KioskSurvey, open_kiosk, submit_kiosk
@@ -154,8 +155,8 @@ def survey_router(
         form = await request.form()
         answers = {key: form.getall(key) for key in form if key != "_csrf_token"}
         language = pick_language(str(form.get("lang", "")))
-        # The allowance is looked at before any work and counted with it: inside the
-        # response's transaction when one is stored (one durable commit for both), on its own
+        # The allowance is looked at before any work and counted with it: in the statement
+        # or transaction that claims the link (one durable commit for both), on its own
         # otherwise. Concurrent posts from one address can overshoot it by a few; it is there
         # to stop a client hammering, not to be exact.
         keys = [_client_key(request, "survey"), _token_key("survey", token)]
@@ -164,19 +165,19 @@ def survey_router(
             return _busy_page(language)
         counted: list[bool] = []
 
-        async def count() -> None:
-            await hit_each(keys, LIMIT_WINDOW)
+        def count_with(plan: InsertPlan) -> None:
+            plan_hits(plan, keys, LIMIT_WINDOW)
             counted.append(True)
 
         try:
             outcome = await submit_invitation(
-                token, answers, language, sink, also_write=count, keyring=keyring
+                token, answers, language, sink, also_write=count_with, keyring=keyring
             )
         except InvitationProblem as problem:
-            await count()
+            await hit_each(keys, LIMIT_WINDOW)
             return _link_problem(problem.kind, language)
         if not counted:
-            await count()
+            await hit_each(keys, LIMIT_WINDOW)
         if outcome.already_submitted or outcome.response_id is not None:
             return Redirect(
                 f"/s/{token}/thanks?lang={language}", status_code=303, headers=PRIVATE_HEADERS

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import asyncpg
 import pytest
 
@@ -79,9 +81,8 @@ async def postgres_db(postgres_database_url):
     await close_engine(engine)
 
 
-async def test_postgres_runs_a_small_plan_in_one_round_trip(postgres_db, monkeypatch):
-    department_id = await factories.department()
-    plan, _, _ = _plan_items_and_tickets(department_id, 3)
+def _record_statements(monkeypatch) -> list[str]:
+    """What the asyncpg connections are asked to run from now on."""
     sent: list[str] = []
     for method in ("execute", "fetch", "fetchrow", "fetchval", "executemany"):
         original = getattr(asyncpg.connection.Connection, method)
@@ -91,6 +92,13 @@ async def test_postgres_runs_a_small_plan_in_one_round_trip(postgres_db, monkeyp
             return await _original(self, query, *args, **kwargs)
 
         monkeypatch.setattr(asyncpg.connection.Connection, method, counted)
+    return sent
+
+
+async def test_postgres_runs_a_small_plan_in_one_round_trip(postgres_db, monkeypatch):
+    department_id = await factories.department()
+    plan, _, _ = _plan_items_and_tickets(department_id, 3)
+    sent = _record_statements(monkeypatch)
     async with Ticket._meta.db.transaction():
         await plan.run()
         in_transaction = [query for query in sent if not query.startswith("BEGIN")]
@@ -138,3 +146,41 @@ def test_a_row_may_name_only_rows_planned_before_it():
         plan.insert(TicketEvent, [{"ticket": NewId(5, 0), "kind": "created"}])
     with pytest.raises(RuntimeError, match="not run yet"):
         plan.id_of(ticket)
+
+
+CLAIM = "UPDATE department SET name = {} WHERE id = {} AND name = {} RETURNING id"
+
+
+async def test_a_claim_that_holds_writes_the_rows_and_one_that_fails_writes_none(db):
+    from integrations.ratelimit import plan_hits
+    from integrations.tables import RateLimitBucket
+    from surveys.tables import Department
+
+    department_id = await factories.department("Cardiology")
+    outcomes = []
+    for _ in range(2):
+        plan, _, _ = _plan_items_and_tickets(department_id, 2)
+        # The first plan renames the department and so claims it; the second finds the old
+        # name gone. Both count a request, as a submission counts its address either way.
+        plan.claim(Department, CLAIM, "Cardiology (claimed)", department_id, "Cardiology")
+        plan_hits(plan, ["an address"], dt.timedelta(hours=1))
+        outcomes.append(await plan.commit())
+
+    assert outcomes == [True, False]
+    assert await Ticket.count() == 2
+    assert await FeedbackItem.count() == 2
+    assert len(await _links()) == 2
+    assert await RateLimitBucket.select(RateLimitBucket.hits) == [{"hits": 2}]
+
+
+async def test_postgres_commits_a_claimed_plan_as_one_statement(postgres_db, monkeypatch):
+    from surveys.tables import Department
+
+    department_id = await factories.department("Cardiology")
+    plan, _, _ = _plan_items_and_tickets(department_id, 3)
+    plan.claim(Department, CLAIM, "Cardiology (claimed)", department_id, "Cardiology")
+    sent = _record_statements(monkeypatch)
+    assert await plan.commit()
+    assert len(sent) == 1, sent  # no BEGIN, no COMMIT: one statement is its own transaction
+    assert sent[0].startswith("WITH claim AS (UPDATE department")
+    assert len(await _links()) == 3

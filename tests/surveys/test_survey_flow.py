@@ -211,23 +211,34 @@ async def test_one_link_is_limited_whatever_the_address(client, monkeypatch):
     assert tracking == [404, 404, 404, 429]
 
 
-async def test_the_callers_count_is_written_last_in_the_responses_transaction(client):
-    """Every submission from one address (a hospital proxy's, shared by many patients)
-    updates the same count row. Written last, it stays locked only until the commit, not
-    while the response, its answers, its feedback and its tickets are written: written
-    first, it made concurrent submissions from one address queue behind each other."""
+async def test_the_callers_count_commits_with_the_response_even_when_the_link_was_just_used(
+    client,
+):
+    """Two submissions of one link at once: one response is stored, the other is told the
+    link was used, and both are counted (the count is part of the statement or transaction
+    that claims the link, written whether or not the claim holds, after the rows, so the
+    row every submission from one address updates is locked only until the commit)."""
     from feedback.services.survey_intake import take_survey_response
+    from integrations.ratelimit import plan_hits
+    from integrations.tables import RateLimitBucket
     from surveys.service import submit_invitation
 
     token, _ = await _invited()
     form = {"nurses_courtesy": ["always"], "room_clean": ["usually"], "new_medicine": ["yes"],
             "overall_rating": ["3"], "improve": ["The ward was filthy and nobody came."],
             "went_well": [""]}  # fmt: skip
-    seen: list[tuple[int, int]] = []
+    window = dt.timedelta(hours=1)
 
-    async def count() -> None:
-        seen.append((await Response.count(), await FeedbackItem.count()))
+    def count(plan) -> None:
+        plan_hits(plan, ["one address"], window)
 
-    outcome = await submit_invitation(token, form, "en", take_survey_response, also_write=count)
-    assert outcome.response_id is not None
-    assert seen == [(1, 1)]
+    outcomes = await asyncio.gather(
+        *(
+            submit_invitation(token, form, "en", take_survey_response, also_write=count)
+            for _ in range(2)
+        )
+    )
+    assert sorted(o.already_submitted for o in outcomes) == [False, True]
+    assert await Response.count() == 1
+    assert await FeedbackItem.count() == 1
+    assert [row["hits"] for row in await RateLimitBucket.select(RateLimitBucket.hits)] == [2]
