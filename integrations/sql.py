@@ -268,14 +268,9 @@ class InsertPlan:
         values: list[Any] = []
 
         def parameters(sql: str, args: Sequence[Any]) -> str:
-            pieces = sql.split("{}")
-            if len(pieces) != len(args) + 1:
-                raise ValueError("a statement needs one argument per {} placeholder")
-            out = pieces[0]
-            for arg, piece in zip(args, pieces[1:], strict=True):
-                values.append(arg)
-                out += f"${len(values)}{piece}"
-            return out
+            numbered = _numbered(sql, args, first=len(values) + 1)
+            values.extend(args)
+            return numbered
 
         if self._claim is not None:
             _, sql, args = self._claim
@@ -329,12 +324,16 @@ class InsertPlan:
 async def _execute(table: type[Table], connection: Any, sql: str, args: Sequence[Any]) -> list:
     """A planned statement with `{}` placeholders, on the transaction's connection."""
     if table._meta.db.engine_type == "postgres":
-        pieces = sql.split("{}")
-        numbered = pieces[0] + "".join(
-            f"${n}{piece}" for n, piece in enumerate(pieces[1:], start=1)
-        )
-        return await connection.fetch(numbered, *args)
+        return await connection.fetch(_numbered(sql, args, first=1), *args)
     return await connection.execute_fetchall(sql.replace("{}", "?"), list(args))
+
+
+def _numbered(sql: str, args: Sequence[Any], first: int) -> str:
+    """`sql` with its `{}` placeholders numbered for asyncpg, from `$first` on."""
+    pieces = sql.split("{}")
+    if len(pieces) != len(args) + 1:
+        raise ValueError("a statement needs one argument per {} placeholder")
+    return pieces[0] + "".join(f"${n}{piece}" for n, piece in enumerate(pieces[1:], start=first))
 
 
 @functools.cache
