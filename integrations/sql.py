@@ -248,12 +248,13 @@ class InsertPlan:
             raise RuntimeError("this plan has already run")
 
     def _table(self) -> type[Table]:
-        for table in (
-            *(table for table, _ in self._steps),
-            *((self._claim[0],) if self._claim else ()),
-            *(table for table, _, _ in self._statements),
-        ):
-            return table
+        """A table of the plan, whose engine runs it (all of a plan's share one)."""
+        if self._steps:
+            return self._steps[0][0]
+        if self._claim is not None:
+            return self._claim[0]
+        if self._statements:
+            return self._statements[0][0]
         raise ValueError("an empty plan has nothing to run")
 
     def _as_one_statement(self) -> bool:
@@ -291,7 +292,7 @@ class InsertPlan:
         self._ids = [list(ids or []) for ids in list(row)[1:]]
         return bool(row[0])
 
-    def _insert_sql(self, table: type[Table], rows: list[dict[str, Any]], values: list) -> str:
+    def _insert_sql(self, table: type[Table], rows: list[dict[str, Any]], values: list[Any]) -> str:
         shape = _shape(table)
         # Gated on the claim, the rows are a SELECT, whose values need their types spelt out
         # (an INSERT's own VALUES list takes them from the columns).
