@@ -60,7 +60,7 @@ async def test_planned_rows_get_the_ids_of_the_rows_they_name(db, count):
     assert sorted(row["ticket"] for row in events) == sorted(plan.id_of(t) for t in tickets)
 
 
-async def test_a_large_plan_runs_table_by_table_and_still_links_the_right_rows(db):
+async def test_a_plan_over_the_single_statement_limit_still_links_the_right_rows(db):
     department_id = await factories.department()
     count = sql.SINGLE_STATEMENT_ROWS  # four tables of this many rows: well over the limit
     plan, _, _ = _plan_items_and_tickets(department_id, count)
