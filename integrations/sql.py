@@ -209,15 +209,18 @@ class InsertPlan:
         return self._ids[ref.step][ref.row]
 
     async def commit(self) -> bool:
-        """Run the plan as a transaction of its own; False when the claim changed nothing
-        (and so nothing but the plan's other statements was written)."""
+        """Run the plan as a transaction of its own (or as part of the caller's, if one is
+        open); False when the claim changed nothing (and so nothing but the plan's other
+        statements was written)."""
         self._unrun()
         table = self._table()
-        pool = getattr(table._meta.db, "pool", None)
-        if pool is not None and self._as_one_statement() and not self._follow_ups:
+        engine = table._meta.db
+        pool = getattr(engine, "pool", None)
+        alone = engine.current_transaction.get() is None
+        if alone and pool is not None and self._as_one_statement() and not self._follow_ups:
             async with pool.acquire() as connection:
                 return await self._run_as_one_statement(connection)
-        async with table._meta.db.transaction():
+        async with engine.transaction():
             return await self.run()
 
     async def run(self) -> bool:

@@ -184,3 +184,20 @@ async def test_postgres_commits_a_claimed_plan_as_one_statement(postgres_db, mon
     assert len(sent) == 1, sent  # no BEGIN, no COMMIT: one statement is its own transaction
     assert sent[0].startswith("WITH claim AS (UPDATE department")
     assert len(await _links()) == 3
+
+
+async def test_a_plan_committed_inside_an_open_transaction_is_part_of_it(db):
+    """commit() inside the caller's transaction must not write on a connection of its own:
+    when the caller rolls back, the plan's rows go too."""
+    department_id = await factories.department()
+    plan, _, _ = _plan_items_and_tickets(department_id, 2)
+
+    class RolledBack(Exception):
+        pass
+
+    with pytest.raises(RolledBack):
+        async with Ticket._meta.db.transaction():
+            assert await plan.commit()
+            raise RolledBack
+    assert await Ticket.count() == 0
+    assert await FeedbackItem.count() == 0
